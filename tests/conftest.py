@@ -1,0 +1,84 @@
+"""Shared helpers: render the template from the working tree, run generated projects."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NATIVE_PYTHON = "3.11"  # the only interpreter our machines have
+
+
+def run(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, check=True, timeout=900):
+    """Run a command, failing the test with its output when it fails."""
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"command failed ({result.returncode}): {' '.join(map(str, args))}\n"
+            f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}"
+        )
+    return result
+
+
+def copier_command() -> list[str]:
+    return [sys.executable, "-m", "copier"]
+
+
+def render(destination: Path, answers: dict[str, Any] | None = None, skip_tasks: bool = True) -> Path:
+    """Render the working tree of the template into `destination` with --defaults."""
+    args = [*copier_command(), "copy", "--trust", "--defaults", "--quiet"]
+    if skip_tasks:
+        args.append("--skip-tasks")
+    for key, value in (answers or {}).items():
+        args += ["--data", f"{key}={value}"]
+    run([*args, ROOT, destination])
+    return destination
+
+
+def uv_bin() -> str:
+    from uv import find_uv_bin
+
+    return find_uv_bin()
+
+
+def project_env(tmp: Path) -> dict[str, str]:
+    """Environment for generated projects: shared uv cache, native Python, own MLflow store."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_", "PYTEST_"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as on users' machines: bytecode is cached
+    env.update(
+        UV_PYTHON=NATIVE_PYTHON,
+        UV_PYTHON_DOWNLOADS="never",
+        UV_CACHE_DIR=str(shared_uv_cache()),
+        MLFLOW_TRACKING_URI=f"sqlite:///{tmp / 'tracking' / 'mlflow.db'}",
+        PYENV_VERSION=pyenv_version(),
+    )
+    (tmp / "tracking").mkdir(exist_ok=True)
+    return env
+
+
+def pyenv_version() -> str:
+    """pyenv shims honour .python-version; point them at the interpreter we have."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
+
+
+def shared_uv_cache() -> Path:
+    """One package cache for every generated project (never a fresh download per test)."""
+    configured = os.environ.get("BERTH_UV_CACHE")
+    if configured:
+        return Path(configured)
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "uv"
+    return default
+
+
+@pytest.fixture(scope="session")
+def copier_available() -> None:
+    if shutil.which("git") is None:
+        pytest.fail("git is required to render the template")

@@ -1,0 +1,172 @@
+"""Fast tier: render every answer combination and check the output without installing it."""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, render
+from matrix import combination_id, combinations
+
+UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|%\}")  # GitHub Actions expressions are ${{ ... }}
+COMBINATIONS = combinations()
+
+
+def expected_files(answers: dict, package: str) -> set[str]:
+    files = {
+        ".copier-answers.yml",
+        ".gitignore",
+        ".python-version",
+        "README.md",
+        "params.yaml",
+        "pyproject.toml",
+        "uv.lock",
+        "data/raw/.gitkeep",
+        f"src/{package}/__init__.py",
+        f"src/{package}/__main__.py",
+        f"src/{package}/cli.py",
+        f"src/{package}/dataio.py",
+        f"src/{package}/tracking.py",
+        f"src/{package}/features.py",
+        f"src/{package}/model.py",
+        f"src/{package}/metrics.py",
+        f"src/{package}/plots.py",
+        f"src/{package}/schema.py",
+        f"src/{package}/settings.py",
+        f"src/{package}/logging.yaml",
+        "tests/conftest.py",
+        "tests/test_cli.py",
+    }
+    if answers["license"] != "proprietary":
+        files.add("LICENSE")
+    return files
+
+
+def all_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+@pytest.fixture(scope="module", params=COMBINATIONS, ids=[combination_id(c) for c in COMBINATIONS])
+def rendered(request, tmp_path_factory):
+    answers = request.param
+    destination = tmp_path_factory.mktemp("render") / "demo-project"
+    render(destination, answers)
+    return answers, destination
+
+
+def test_matrix_covers_every_choice_value():
+    from matrix import choices
+
+    for name, values in choices().items():
+        assert {c[name] for c in COMBINATIONS} == set(values), name
+
+
+def test_no_unrendered_jinja(rendered):
+    _, root = rendered
+    leftovers = []
+    for path in all_files(root):
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if UNRENDERED.search(line):
+                leftovers.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert not leftovers, "\n".join(leftovers)
+    assert not [p for p in all_files(root) if p.suffix == ".jinja"]
+
+
+def test_expected_files_for_the_options(rendered):
+    answers, root = rendered
+    present = {str(p.relative_to(root)) for p in all_files(root)}
+    missing = expected_files(answers, "demo_project") - present
+    assert not missing, missing
+    if answers["license"] == "proprietary":
+        assert "LICENSE" not in present
+
+
+def test_every_file_parses(rendered):
+    _, root = rendered
+    for path in all_files(root):
+        text = path.read_text()
+        if path.suffix == ".py":
+            ast.parse(text, filename=str(path))
+        elif path.suffix == ".toml" or path.name == "uv.lock":
+            tomllib.loads(text)
+        elif path.suffix in {".yml", ".yaml"}:
+            list(yaml.safe_load_all(text))
+
+
+def test_answers_are_recorded_for_updates(rendered):
+    answers, root = rendered
+    recorded = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    assert recorded["_src_path"]
+    for key, value in answers.items():
+        assert recorded[key] == value
+
+
+def test_pyproject_metadata(rendered):
+    answers, root = rendered
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    project = pyproject["project"]
+    assert project["name"] == "demo-project"
+    assert project["scripts"] == {"demo-project": "demo_project.cli:main"}
+    assert (root / ".python-version").read_text().strip() == answers["python_version"]
+    if answers["license"] == "proprietary":
+        assert "license" not in project
+    else:
+        assert project["license"] == answers["license"]
+        assert project["license-files"] == ["LICENSE"]
+
+
+def test_license_text_matches_the_choice(rendered):
+    answers, root = rendered
+    first_lines = {
+        "MIT": "MIT License",
+        "BSD-3-Clause": "BSD 3-Clause License",
+        "Apache-2.0": "Apache License",
+    }
+    if answers["license"] in first_lines:
+        text = (root / "LICENSE").read_text()
+        assert first_lines[answers["license"]] in text.splitlines()[0] + text.splitlines()[1]
+
+
+def test_lock_matches_the_project(rendered):
+    _, root = rendered
+    lock = tomllib.loads((root / "uv.lock").read_text())
+    names = {package["name"] for package in lock["package"]}
+    assert "demo-project" in names
+    assert {"mlflow", "scikit-learn", "palmerpenguins"} <= names
+
+
+@pytest.mark.parametrize(
+    ("project_name", "slug", "package"),
+    [
+        ("Churn Forecast 2", "churn-forecast-2", "churn_forecast_2"),
+        ("my_cool.Project", "my-cool-project", "my_cool_project"),
+        ("ML", "ml", "ml"),
+    ],
+)
+def test_names_are_derived_from_the_project_name(tmp_path, project_name, slug, package):
+    root = render(tmp_path / "out", {"project_name": project_name})
+    answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    assert (answers["project_slug"], answers["package_name"]) == (slug, package)
+    assert (root / "src" / package / "cli.py").is_file()
+
+
+def test_project_name_defaults_to_the_folder_name(tmp_path):
+    root = render(tmp_path / "fraud-radar")
+    answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    assert answers["project_name"] == "fraud-radar"
+    assert answers["package_name"] == "fraud_radar"
+
+
+def test_reserved_names_cover_this_interpreter():
+    data = yaml.safe_load((ROOT / "includes" / "reserved-names.yml").read_text())
+    reserved = set(data["reserved_names"]["default"])
+    stdlib = {name for name in sys.stdlib_module_names if not name.startswith("_")}
+    assert set(keyword.kwlist) <= reserved
+    assert stdlib <= reserved
