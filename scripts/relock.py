@@ -1,9 +1,12 @@
-"""Regenerate template/uv.lock.jinja: the exact dependency set every generated project starts with.
+"""Regenerate includes/locks/*.lock: the exact dependency set generated projects start with.
 
-Renders the template with its defaults, runs `uv lock` there, and stores the lock with the
-project's own name replaced by `{{ project_slug }}` (uv accepts the root package anywhere in
-the file). Run it after changing dependencies in template/pyproject.toml.jinja; the slow
-tests install generated projects with `uv sync --locked`, so a stale lock fails them.
+Answers that change the dependencies (see LOCK_VARIANTS, mirrored by the computed
+`lock_variant` in copier.yml) each get a lock. For each, the template is rendered, `uv lock`
+runs there, and the lock is stored with the project's own name replaced by
+`{{ project_slug }}` (uv accepts the root package anywhere in the file);
+template/uv.lock.jinja includes the right one. Run this after changing dependencies in
+template/pyproject.toml.jinja: the slow tests install with `uv sync --locked`, so a stale
+lock fails them.
 """
 
 from __future__ import annotations
@@ -14,18 +17,23 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "template" / "uv.lock.jinja"
+LOCKS = ROOT / "includes" / "locks"
 PLACEHOLDER_PROJECT = "berth-lock-placeholder"
+# lock_variant -> answers that produce it (keep in step with `lock_variant` in copier.yml).
+LOCK_VARIANTS: dict[str, dict[str, str]] = {
+    "base": {},
+}
 
 
-def main() -> None:
+def lock(variant: str, answers: dict[str, str]) -> None:
     from uv import find_uv_bin
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / PLACEHOLDER_PROJECT
+        data = [arg for key, value in answers.items() for arg in ("--data", f"{key}={value}")]
         subprocess.run(
             [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--skip-tasks",
-             "--quiet", str(ROOT), str(project)],
+             "--quiet", *data, str(ROOT), str(project)],
             check=True,
         )
         (project / "uv.lock").unlink(missing_ok=True)
@@ -34,8 +42,16 @@ def main() -> None:
     if "{{" in text or "{%" in text or "{#" in text:
         sys.exit("uv.lock contains Jinja delimiters; wrap it in {% raw %} before storing it")
     text = text.replace(f'"{PLACEHOLDER_PROJECT}"', '"{{ project_slug }}"')
-    TARGET.write_text(text)
-    print(f"wrote {TARGET.relative_to(ROOT)}")
+    target = LOCKS / f"{variant}.lock"
+    target.write_text(text)
+    print(f"wrote {target.relative_to(ROOT)}")
+
+
+def main() -> None:
+    LOCKS.mkdir(parents=True, exist_ok=True)
+    selected = sys.argv[1:] or list(LOCK_VARIANTS)
+    for variant in selected:
+        lock(variant, LOCK_VARIANTS[variant])
 
 
 if __name__ == "__main__":
