@@ -82,3 +82,45 @@ def shared_uv_cache() -> Path:
 def copier_available() -> None:
     if shutil.which("git") is None:
         pytest.fail("git is required to render the template")
+
+
+class Project:
+    """A generated project with its own environment, driven like a user would."""
+
+    def __init__(self, root: Path, tmp: Path):
+        self.root = root
+        self.env = project_env(tmp)
+        answers = __import__("yaml").safe_load((root / ".copier-answers.yml").read_text())
+        self.slug = answers["project_slug"]
+        self.package = answers["package_name"]
+
+    def install(self) -> None:
+        """`uv sync --locked`: the committed lock must already describe the project."""
+        run([uv_bin(), "sync", "--locked"], cwd=self.root, env=self.env)
+
+    def uv(self, *args: str, check: bool = True):
+        return run([uv_bin(), "run", "--locked", *args], cwd=self.root, env=self.env, check=check)
+
+    def cli(self, *args: str, check: bool = True):
+        """The console script, as installed into the project's environment."""
+        return run([self.root / ".venv" / "bin" / self.slug, *args], cwd=self.root, env=self.env, check=check)
+
+    def python(self, code: str):
+        return run([self.root / ".venv" / "bin" / "python", "-c", code], cwd=self.root, env=self.env)
+
+
+@pytest.fixture(scope="module")
+def make_project(tmp_path_factory):
+    """Render and install a project once per module and answer set."""
+    cache: dict[str, Project] = {}
+
+    def factory(answers: dict[str, Any] | None = None, name: str = "demo-project") -> Project:
+        key = repr(sorted((answers or {}).items())) + name
+        if key not in cache:
+            tmp = tmp_path_factory.mktemp("project")
+            project = Project(render(tmp / name, answers), tmp)
+            project.install()
+            cache[key] = project
+        return cache[key]
+
+    return factory

@@ -23,7 +23,6 @@ def expected_files(answers: dict, package: str) -> set[str]:
     files = {
         ".copier-answers.yml",
         ".gitignore",
-        ".python-version",
         "README.md",
         "params.yaml",
         "pyproject.toml",
@@ -114,7 +113,6 @@ def test_pyproject_metadata(rendered):
     project = pyproject["project"]
     assert project["name"] == "demo-project"
     assert project["scripts"] == {"demo-project": "demo_project.cli:main"}
-    assert (root / ".python-version").read_text().strip() == answers["python_version"]
     if answers["license"] == "proprietary":
         assert "license" not in project
     else:
