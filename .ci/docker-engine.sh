@@ -36,7 +36,7 @@ die() {
 
 # Serialise concurrent callers (parallel test workers).
 exec 9>/var/lock/berth-docker-engine.lock
-flock 9
+flock -w "${BERTH_LOCK_WAIT:-1800}" 9 || die "timed out waiting for /var/lock/berth-docker-engine.lock"
 
 CLEANUP=()
 cleanup() {
@@ -52,7 +52,7 @@ cleanup() {
 trap cleanup EXIT
 
 TIMINGS=()
-PHASE= PHASE_T0=
+PHASE='' PHASE_T0=''
 phase() { # phase NAME: start timing NAME (and end the previous phase)
 	phase_end
 	PHASE=$1 PHASE_T0=$(date +%s%N)
@@ -86,7 +86,7 @@ if ! docker_up; then
 	if ! pgrep -x dockerd >/dev/null; then
 		rm -f /var/run/docker.pid # stale, from a dockerd that was killed
 		log "starting dockerd (log: $LOG_DIR/dockerd.log)"
-		nohup setsid dockerd >>"$LOG_DIR/dockerd.log" 2>&1 </dev/null &
+		nohup setsid dockerd >>"$LOG_DIR/dockerd.log" 2>&1 </dev/null 9>&- &
 	fi
 	deadline=$((SECONDS + WAIT_SECS))
 	until docker_up; do
@@ -218,6 +218,7 @@ pg_hash=$(cat "$pg_dir/Dockerfile" "$pg_dir/docker-entrypoint.sh" | sha256sum | 
 have_hash=$(docker image inspect --format '{{index .Config.Labels "berth.standin.hash"}}' "$pg_tag" 2>/dev/null || true)
 if [ "$have_hash" != "$pg_hash" ]; then
 	log "building $pg_tag (log: $LOG_DIR/build-postgres.log)"
+	old_id=$(docker image inspect --format '{{.Id}}' "$pg_tag" 2>/dev/null || true)
 	docker build --progress=plain --label "berth.standin.hash=$pg_hash" \
 		--build-arg BASE_IMAGE=local/python:3.13 --build-arg "PG_MAJOR=$PG_MAJOR" \
 		-t "$pg_tag" "$pg_dir" >"$LOG_DIR/build-postgres.log" 2>&1 ||
@@ -246,6 +247,10 @@ if [ "$have_hash" != "$pg_hash" ]; then
 		die "$pg_tag smoke test failed (see $LOG_DIR/postgres-smoke.log)"
 	fi
 	smoke_cleanup
+	# drop the image this one replaces (kept if a container still uses it)
+	if [ -n "$old_id" ] && [ "$old_id" != "$(docker image inspect --format '{{.Id}}' "$pg_tag")" ]; then
+		docker image rm "$old_id" >/dev/null 2>&1 || true
+	fi
 fi
 
 # ---------------------------------------------------------------------------- check
@@ -270,4 +275,4 @@ log "server: $(docker version --format '{{.Server.Version}}')"
 log "$(docker compose version)"
 log "buildx: $(docker buildx version)"
 log "stand-in images:"
-docker image ls --format '  {{.Repository}}:{{.Tag}}\t{{.Size}}' --filter 'reference=local/*' | sort
+docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' --filter 'reference=local/*' | sort | awk '{printf "  %-24s %s\n", $1, $2}'

@@ -60,6 +60,7 @@ init_database() {
 		case "$f" in
 		*.sh)
 			echo "$0: running $f"
+			# shellcheck disable=SC1090
 			if [ -x "$f" ]; then "$f"; else . "$f"; fi
 			;;
 		*.sql) echo "$0: running $f"; psql -v ON_ERROR_STOP=1 --no-password -f "$f" ;;
