@@ -164,7 +164,7 @@ def test_project_name_defaults_to_the_folder_name(tmp_path):
 
 def test_reserved_names_cover_this_interpreter():
     data = yaml.safe_load((ROOT / "includes" / "reserved-names.yml").read_text())
-    reserved = set(data["reserved_names"]["default"])
+    reserved = set(data["reserved_names"]["default"].split())
     stdlib = {name for name in sys.stdlib_module_names if not name.startswith("_")}
     assert set(keyword.kwlist) <= reserved
     assert stdlib <= reserved
