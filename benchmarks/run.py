@@ -1,0 +1,183 @@
+"""Berth's benchmarks: what users wait for, measured against baselines in the same run.
+
+Usage:  uv run python benchmarks/run.py [--repeat N] [--only NAME ...] [--write-docs]
+
+Each benchmark runs its commands N times, interleaving the candidate and its baseline so
+that machine noise hits both alike, and reports medians, spread (min-max) and the ratio of
+medians. `--write-docs` replaces the results table in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+GIT_IDENTITY = ["-c", "user.name=Berth Benchmarks", "-c", "user.email=bench@example.org"]
+
+
+@dataclass
+class Row:
+    name: str
+    samples: list[float] = field(default_factory=list)
+    unit: str = "s"
+    target: str = ""
+    ratio_of: str | None = None  # name of the baseline row, when this row is compared
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    def spread(self) -> str:
+        return f"{min(self.samples):.2f}-{max(self.samples):.2f}"
+
+
+def sh(args: list, cwd: Path | None = None, env: dict | None = None) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(map(str, args))}\n{result.stderr[-3000:]}")
+
+
+def timed(action: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def copier(*args) -> list:
+    return [sys.executable, "-m", "copier", *args]
+
+
+def project_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(UV_PYTHON="3.11", UV_PYTHON_DOWNLOADS="never")
+    return env
+
+
+def trivial_template(where: Path, versions: int = 1) -> Path:
+    """A one-file template in a git repo with tags v1.0.0.. (Copier's own floor)."""
+    template = where / "trivial-template"
+    template.mkdir()
+    (template / "copier.yml").write_text("project_name:\n  type: str\n  default: demo\n")
+    sh(["git", "init", "-q"], cwd=template)
+    for number in range(1, versions + 1):
+        (template / "README.md.jinja").write_text(f"# {{{{ project_name }}}}\n\nRelease {number}.\n")
+        sh(["git", "add", "-A"], cwd=template)
+        sh(["git", *GIT_IDENTITY, "commit", "-qm", f"v{number}"], cwd=template)
+        sh(["git", "tag", f"v{number}.0.0"], cwd=template)
+    return template
+
+
+def bench_copy(repeat: int, tmp: Path) -> list[Row]:
+    trivial = trivial_template(tmp)
+    berth, floor, full = Row("copy: Berth, --skip-tasks"), Row("copy: trivial template"), Row("copy: Berth, with tasks")
+    berth.ratio_of, berth.target = floor.name, "<= 1.25x"
+    for i in range(repeat):
+        floor.samples.append(timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", trivial, tmp / f"t{i}"))))
+        berth.samples.append(
+            timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", "--skip-tasks", ROOT, tmp / f"b{i}")))
+        )
+        full.samples.append(timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", ROOT, tmp / f"f{i}"))))
+    return [berth, floor, full]
+
+
+def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
+    """copier copy -> uv sync (warm cache) -> train -> evaluate -> predict, natively."""
+    from uv import find_uv_bin
+
+    uv = find_uv_bin()
+    row = Row("copy to predictions (warm cache)", target="<= 30 s")
+    env = project_env()
+    warm = tmp / "warm"
+    sh(copier("copy", "-q", "--defaults", "--trust", ROOT, warm))
+    sh([uv, "sync", "--locked", "-q"], cwd=warm, env=env)  # fills the package cache
+    for i in range(repeat):
+        project = tmp / f"p{i}"
+        store = tmp / f"store{i}"
+        env_i = env | {"MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db"}
+        store.mkdir()
+
+        def journey() -> None:
+            sh(copier("copy", "-q", "--defaults", "--trust", ROOT, project))
+            script = project / ".venv" / "bin" / project.name
+            sh([uv, "sync", "--locked", "-q"], cwd=project, env=env_i)
+            sh([script, "train"], cwd=project, env=env_i)
+            sh([script, "evaluate"], cwd=project, env=env_i)
+            sh([script, "predict", "--input", "data/processed/test.parquet", "--output", "p.csv"], cwd=project, env=env_i)
+
+        row.samples.append(timed(journey))
+    return [row]
+
+
+BENCHMARKS: dict[str, Callable[[int, Path], list[Row]]] = {
+    "copy": bench_copy,
+    "first-prediction": bench_first_prediction,
+}
+
+
+def table(rows: list[Row]) -> str:
+    by_name = {row.name: row for row in rows}
+    lines = [
+        "| benchmark | median | spread (min-max) | vs. baseline | target |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        ratio = ""
+        if row.ratio_of:
+            ratio = f"{row.median / by_name[row.ratio_of].median:.2f}x"
+        lines.append(
+            f"| {row.name} | {row.median:.2f} {row.unit} | {row.spread()} {row.unit} | {ratio} | {row.target} |"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    memory = ""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f", {pages / 2**30:.0f} GiB"
+    except (ValueError, OSError):
+        pass
+    return f"{platform.platform()}, {cpus} CPUs{memory}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS))
+    parser.add_argument("--write-docs", action="store_true")
+    options = parser.parse_args()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="berth-bench-") as tmp:
+        for name in options.only or BENCHMARKS:
+            print(f"running {name} x{options.repeat} ...", file=sys.stderr)
+            workdir = Path(tmp) / name
+            workdir.mkdir()
+            rows += BENCHMARKS[name](options.repeat, workdir)
+    result = table(rows)
+    stamp = time.strftime("%Y-%m-%d")
+    print(f"{stamp} on {machine()}, {options.repeat} runs each\n\n{result}")
+    if options.write_docs:
+        text = DOCS.read_text()
+        head, _, rest = text.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        block = f"{BEGIN}\nMeasured {stamp} on {machine()}, {options.repeat} runs each.\n\n{result}\n{END}"
+        DOCS.write_text(head + block + tail)
+
+
+if __name__ == "__main__":
+    main()
