@@ -297,6 +297,8 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
     for source, destinations in moves.items():
         if isinstance(destinations, str):
             destinations = [destinations]
+        source = source.format_map(old_answers)
+        destinations = [d.format_map(new_answers) for d in destinations]
         carried = state["carried"].get(source)
         if carried:
             ours = read_bytes(ctx.project / source)
@@ -466,7 +468,11 @@ class Migration:
     answers_renamed: {old question: new question}
     choices_mapped: {question: {old value: new value}}
     answers_dropped: questions the release removed
-    files_moved: {old path: new path, or a list of new paths for a split}
+    files_moved: {old path: new path, or a list of new paths for a split}; paths may use
+        answers as `{package_name}` (old answers for the old path, new ones for the new)
+
+    A release's file defines `MIGRATION = Migration(...)` and calls `MIGRATION.run()` under
+    `if __name__ == "__main__":`, so tests can read what it declares.
     """
 
     answers_renamed: dict[str, str] = field(default_factory=dict)

@@ -163,7 +163,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _helpers import Migration  # noqa: E402
 
-Migration({args}).run()
+MIGRATION = Migration({args})
+
+if __name__ == "__main__":
+    MIGRATION.run()
 '''
 
 
