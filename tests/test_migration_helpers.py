@@ -1,0 +1,97 @@
+"""Unit tests of migrations/_helpers.py, the code every release migration runs."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conftest import ROOT, run
+
+sys.path.insert(0, str(ROOT / "migrations"))
+import _helpers as h  # noqa: E402
+
+IDENTITY = ["-c", "user.name=Test User", "-c", "user.email=user@example.org"]
+
+
+def test_migrate_answers_renames_maps_drops_and_is_idempotent():
+    old = {"_commit": "v1.0.0", "author": "Ada", "flavour": "strawberry", "tags": ["a", "b"], "gone": 1}
+    changes = dict(
+        renamed={"author": "maintainer"},
+        mapped={"flavour": {"strawberry": "chocolate"}, "tags": {"a": "z"}},
+        dropped=["gone"],
+    )
+    once = h.migrate_answers(old, **changes)
+    assert once == {"_commit": "v1.0.0", "maintainer": "Ada", "flavour": "chocolate", "tags": ["z", "b"]}
+    assert h.migrate_answers(once, **changes) == once
+    assert old["author"] == "Ada"  # pure
+
+
+def test_a_rename_never_overwrites_an_answer_already_given():
+    assert h.migrate_answers({"author": "old", "maintainer": "new"}, renamed={"author": "maintainer"}) == {
+        "maintainer": "new"
+    }
+
+
+def test_invalid_answers_names_removed_choices_and_questions():
+    config = {
+        "flavour": {"choices": ["vanilla", "chocolate"]},
+        "licence": {"choices": {"MIT licence": "MIT", "None": "proprietary"}},
+        "name": {"type": "str"},
+        "computed": {"choices": ["{{ name }}"]},
+    }
+    answers = {"_commit": "x", "flavour": "mint", "licence": "MIT", "name": "n", "computed": "y", "old": 1}
+    assert h.invalid_answers(answers, config) == [
+        "flavour: 'mint' is no longer a choice (choices: 'vanilla', 'chocolate')",
+        "old: this template version has no such question",
+    ]
+    assert h.invalid_answers(answers, config, overrides={"flavour": "vanilla", "old": None}) == []
+
+
+def test_the_real_copier_yml_loads_with_its_includes():
+    config = h.load_copier_config(ROOT)
+    assert config["reserved_names"]["default"]  # from includes/reserved-names.yml
+    assert h.question_choices(config["license"]) == ["MIT", "BSD-3-Clause", "Apache-2.0", "proprietary"]
+    assert any("every_update.py" in str(m["command"]) for m in config["_migrations"])
+
+
+def test_merge_is_three_way_and_marks_conflicts_like_copier():
+    base = b"a\nb\nc\nd\ne\n"
+    merged, conflicted = h.merge(b"a\nB\nc\nd\ne\n", base, b"a\nb\nc\nd\nE\n")
+    assert (merged, conflicted) == (b"a\nB\nc\nd\nE\n", False)
+    merged, conflicted = h.merge(b"a\nUSER\nc\nd\ne\n", base, b"a\nTEMPLATE\nc\nd\ne\n")
+    assert conflicted
+    assert b"<<<<<<< before updating\nUSER\n=======\nTEMPLATE\n>>>>>>> after updating\n" in merged
+    # Idempotent: merging the same edits again gives the same result.
+    assert h.merge(b"a\nB\nc\nd\ne\n", base, b"a\nB\nc\nd\nE\n") == (b"a\nB\nc\nd\nE\n", False)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    root = tmp_path / "repo"
+    project = root / "sub"  # a project in a subfolder of its repository
+    project.mkdir(parents=True)
+    (root / ".gitignore").write_text("*.rej\n")
+    (project / "clean.txt").write_text("clean\n")
+    (project / "edited.txt").write_text("one\n")
+    (project / "data.bin").write_bytes(b"\0<<<<<<< not text\n")
+    run(["git", "init", "-q", root])
+    run(["git", *IDENTITY, "-C", root, "add", "-A"])
+    run(["git", *IDENTITY, "-C", root, "commit", "-qm", "init"])
+    return project
+
+
+def test_find_conflicts_lists_markers_and_rej_files(repo):
+    assert h.find_conflicts(repo) == []
+    (repo / "edited.txt").write_text("<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n")
+    (repo / "new.txt").write_text("text\n>>>>>>> after updating\n")
+    (repo / "clean.txt.rej").write_text("@@ rejected hunk\n")  # ignored by .gitignore, still found
+    (repo / "data.bin").write_bytes(b"\0<<<<<<< binary, changed\n")
+    assert h.find_conflicts(repo) == ["clean.txt.rej", "edited.txt", "new.txt"]
+
+
+def test_head_files_and_contents_are_relative_to_the_project(repo):
+    assert h.head_files(repo) == {"clean.txt", "edited.txt", "data.bin"}
+    (repo / "clean.txt").unlink()
+    assert h.head_bytes(repo, "clean.txt") == b"clean\n"
+    assert h.head_bytes(repo, "missing.txt") is None

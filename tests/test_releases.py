@@ -1,0 +1,75 @@
+"""The release list, its tags, CHANGELOG.md and the migrations agree; tags come back on a clone."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT, run
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import releases  # noqa: E402
+
+IDENTITY = ["-c", "user.name=Test User", "-c", "user.email=user@example.org"]
+
+
+@pytest.fixture
+def clone(tmp_path):
+    """A clone of this repository without its tags, with the working tree's release files."""
+    root = tmp_path / "berth"
+    run(["git", "clone", "-q", "--no-tags", ROOT, root])
+    for name in ("releases.yml", "CHANGELOG.md", "copier.yml", "scripts/releases.py"):
+        (root / name).write_text((ROOT / name).read_text())
+    run(["git", "-C", root, "rm", "-rq", "--ignore-unmatch", "migrations"])
+    run(["cp", "-r", ROOT / "migrations", root / "migrations"])
+    return root
+
+
+def test_release_list_tags_changelog_and_migrations_agree():
+    assert releases.problems() == []
+    listed = releases.load()
+    assert listed[0]["version"] == "0.1.0"
+    assert listed[0]["commit"] == "0c3500a23a4cccfd8c245268850e15ec39da523c"
+
+
+def test_tags_are_recreated_on_a_clone_without_tags(clone):
+    assert run(["git", "-C", clone, "tag"]).stdout == ""
+    created = releases.create_tags(clone)
+    assert created == [f"v{r['version']}" for r in releases.load(clone)]
+    assert releases.create_tags(clone) == []  # idempotent
+    for release in releases.load(clone):
+        assert releases.resolve(f"v{release['version']}", clone) == release["commit"]
+
+
+def test_a_tag_pointing_elsewhere_is_refused(clone):
+    run(["git", "-C", clone, "tag", "v0.1.0", "HEAD"])
+    with pytest.raises(releases.ReleaseError, match="points at"):
+        releases.create_tags(clone)
+
+
+def test_recording_a_release_is_one_step(clone):
+    changelog = (clone / "CHANGELOG.md").read_text()
+    (clone / "CHANGELOG.md").write_text(
+        changelog.replace("## Unreleased\n", "## Unreleased\n\nDocker images.\n\n**How to update:** nothing to do.\n", 1)
+    )
+    run(["git", *IDENTITY, "-C", clone, "commit", "-qam", "Docker work", "--allow-empty"])
+    head = releases.resolve("HEAD", clone)
+    assert releases.record("0.2.0", "Docker images", root=clone) == head
+    recorded = releases.load(clone)[-1]
+    assert recorded == {"version": "0.2.0", "commit": head, "date": recorded["date"], "summary": "Docker images"}
+    assert releases.resolve("v0.2.0", clone) == head
+    section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), "0.2.0")
+    assert "Docker images." in section and "**How to update:** nothing to do." in section
+    assert (clone / "CHANGELOG.md").read_text().index("## Unreleased") < (clone / "CHANGELOG.md").read_text().index("## v0.2.0")
+    assert releases.problems(clone) == []
+    yaml.safe_load((clone / "releases.yml").read_text())
+    with pytest.raises(releases.ReleaseError, match="not above"):
+        releases.record("0.2.0", "again", root=clone)
+
+
+def test_record_writes_a_how_to_update_note_when_none_was_written(clone):
+    releases.record("0.1.1", "A fix", root=clone)
+    section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), "0.1.1")
+    assert "A fix" in section and "**How to update:**" in section
