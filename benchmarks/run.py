@@ -88,9 +88,9 @@ def bench_copy(repeat: int, tmp: Path) -> list[Row]:
     for i in range(repeat):
         floor.samples.append(timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", trivial, tmp / f"t{i}"))))
         berth.samples.append(
-            timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", "--skip-tasks", ROOT, tmp / f"b{i}")))
+            timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", "--skip-tasks", "--vcs-ref", "HEAD", ROOT, tmp / f"b{i}")))
         )
-        full.samples.append(timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", ROOT, tmp / f"f{i}"))))
+        full.samples.append(timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, tmp / f"f{i}"))))
     return [berth, floor, full]
 
 
@@ -102,7 +102,7 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
     row = Row("copy to predictions (warm cache)", target="<= 30 s")
     env = project_env()
     warm = tmp / "warm"
-    sh(copier("copy", "-q", "--defaults", "--trust", ROOT, warm))
+    sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, warm))
     sh([uv, "sync", "--locked", "-q"], cwd=warm, env=env)  # fills the package cache
     for i in range(repeat):
         project = tmp / f"p{i}"
@@ -111,7 +111,7 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
         store.mkdir()
 
         def journey() -> None:
-            sh(copier("copy", "-q", "--defaults", "--trust", ROOT, project))
+            sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, project))
             script = project / ".venv" / "bin" / project.name
             sh([uv, "sync", "--locked", "-q"], cwd=project, env=env_i)
             sh([script, "train"], cwd=project, env=env_i)
