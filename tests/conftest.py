@@ -58,6 +58,7 @@ def project_env(tmp: Path) -> dict[str, str]:
         UV_PYTHON_DOWNLOADS="never",
         UV_CACHE_DIR=str(shared_uv_cache()),
         MLFLOW_TRACKING_URI=f"sqlite:///{tmp / 'tracking' / 'mlflow.db'}",
+        DVC_NO_ANALYTICS="1",  # no usage reports from test runs
         PYENV_VERSION=pyenv_version(),
     )
     (tmp / "tracking").mkdir(exist_ok=True)
@@ -114,11 +115,14 @@ def make_project(tmp_path_factory):
     """Render and install a project once per module and answer set."""
     cache: dict[str, Project] = {}
 
-    def factory(answers: dict[str, Any] | None = None, name: str = "demo-project") -> Project:
-        key = repr(sorted((answers or {}).items())) + name
+    def factory(
+        answers: dict[str, Any] | None = None, name: str = "demo-project", tasks: bool = False
+    ) -> Project:
+        """`tasks=True` also runs the copy-time tasks (git init and the first commit)."""
+        key = repr(sorted((answers or {}).items())) + name + repr(tasks)
         if key not in cache:
             tmp = tmp_path_factory.mktemp("project")
-            project = Project(render(tmp / name, answers), tmp)
+            project = Project(render(tmp / name, answers, skip_tasks=not tasks), tmp)
             project.install()
             cache[key] = project
         return cache[key]
