@@ -32,9 +32,14 @@ def copier_command() -> list[str]:
     return [sys.executable, "-m", "copier"]
 
 
+# Copier renders a git template's latest tag unless told otherwise; tests render the working
+# tree (HEAD plus uncommitted changes).
+WORKING_TREE = ["--vcs-ref", "HEAD"]
+
+
 def render(destination: Path, answers: dict[str, Any] | None = None, skip_tasks: bool = True) -> Path:
     """Render the working tree of the template into `destination` with --defaults."""
-    args = [*copier_command(), "copy", "--trust", "--defaults", "--quiet"]
+    args = [*copier_command(), "copy", *WORKING_TREE, "--trust", "--defaults", "--quiet"]
     if skip_tasks:
         args.append("--skip-tasks")
     for key, value in (answers or {}).items():

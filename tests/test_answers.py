@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, copier_command, run
+from conftest import ROOT, WORKING_TREE, copier_command, run
 
 INVALID = [
     # (answers, part of the validator's message)
@@ -61,7 +61,7 @@ def test_there_are_at_least_thirty_cases():
 @pytest.mark.parametrize(("answers", "message"), INVALID, ids=[repr(a)[:60] for a, _ in INVALID])
 def test_invalid_answer_is_rejected_and_nothing_is_written(tmp_path, answers, message):
     destination = tmp_path / "project"
-    args = [*copier_command(), "copy", "--trust", "--defaults", "--skip-tasks"]
+    args = [*copier_command(), "copy", *WORKING_TREE, "--trust", "--defaults", "--skip-tasks"]
     for key, value in answers.items():
         args += ["--data", f"{key}={value}"]
     result = run([*args, ROOT, destination], check=False)

@@ -50,9 +50,12 @@ def run_data(project, run_id: str) -> dict:
 def cached_outputs(project) -> dict[str, str]:
     """sha256 of every file DVC caches (all outputs but the `cache: false` metrics)."""
     lock = yaml.safe_load((project.root / "dvc.lock").read_text())
+    metrics = {"reports/metrics.json"}  # `cache: false`: git keeps it, DVC does not
     digests = {}
     for stage in lock["stages"].values():
         for out in stage.get("outs", []):
+            if out["path"] in metrics:
+                continue
             path = project.root / out["path"]
             for file in sorted([path] if path.is_file() else path.rglob("*")):
                 if file.is_file():

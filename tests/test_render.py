@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, copier_command, render, run
+from conftest import ROOT, WORKING_TREE, copier_command, render, run
 from matrix import combination_id, combinations
 
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|%\}")  # GitHub Actions expressions are ${{ ... }}
@@ -211,7 +211,7 @@ def test_copy_tasks_make_a_git_repository_without_a_git_identity(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home), GIT_CONFIG_NOSYSTEM="1")
     destination = tmp_path / "demo-project"
-    args = [*copier_command(), "copy", "--trust", "--defaults", "--quiet"]
+    args = [*copier_command(), "copy", *WORKING_TREE, "--trust", "--defaults", "--quiet"]
     args += ["--data", "author_name=Ada Lovelace", "--data", "author_email=ada@example.org"]
     run([*args, ROOT, destination], env=env)
 
