@@ -21,13 +21,19 @@ LOCKS = ROOT / "includes" / "locks"
 PLACEHOLDER_PROJECT = "berth-lock-placeholder"
 # lock_variant -> answers that produce it (keep in step with `lock_variant` in copier.yml).
 LOCK_VARIANTS: dict[str, dict[str, str]] = {
-    "base": {},
+    "base": {"use_dvc": "false"},
+    "dvc": {"use_dvc": "true"},
+    "dvc-s3": {"use_dvc": "true", "dvc_s3_remote_url": "s3://berth-lock-placeholder"},
 }
 
 
 def lock(variant: str, answers: dict[str, str]) -> None:
     from uv import find_uv_bin
 
+    target = LOCKS / f"{variant}.lock"
+    if not target.exists():
+        # A new variant: the template includes its lock, so rendering needs one to exist.
+        target.write_text("")
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / PLACEHOLDER_PROJECT
         data = [arg for key, value in answers.items() for arg in ("--data", f"{key}={value}")]
@@ -42,7 +48,6 @@ def lock(variant: str, answers: dict[str, str]) -> None:
     if "{{" in text or "{%" in text or "{#" in text:
         sys.exit("uv.lock contains Jinja delimiters; wrap it in {% raw %} before storing it")
     text = text.replace(f'"{PLACEHOLDER_PROJECT}"', '"{{ project_slug }}"')
-    target = LOCKS / f"{variant}.lock"
     target.write_text(text)
     print(f"wrote {target.relative_to(ROOT)}")
 

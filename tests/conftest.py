@@ -32,13 +32,18 @@ def copier_command() -> list[str]:
     return [sys.executable, "-m", "copier"]
 
 
+# Copier renders a git template's latest tag unless told otherwise; tests render the working
+# tree (HEAD plus uncommitted changes).
+WORKING_TREE = ["--vcs-ref", "HEAD"]
+
+
 def render(destination: Path, answers: dict[str, Any] | None = None, skip_tasks: bool = True) -> Path:
     """Render the working tree of the template into `destination` with --defaults.
 
     `--vcs-ref HEAD` (which includes uncommitted changes): without it Copier renders the
     newest `vX.Y.Z` release tag, not the code under test.
     """
-    args = [*copier_command(), "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD"]
+    args = [*copier_command(), "copy", *WORKING_TREE, "--trust", "--defaults", "--quiet"]
     if skip_tasks:
         args.append("--skip-tasks")
     for key, value in (answers or {}).items():
@@ -62,6 +67,7 @@ def project_env(tmp: Path) -> dict[str, str]:
         UV_PYTHON_DOWNLOADS="never",
         UV_CACHE_DIR=str(shared_uv_cache()),
         MLFLOW_TRACKING_URI=f"sqlite:///{tmp / 'tracking' / 'mlflow.db'}",
+        DVC_NO_ANALYTICS="1",  # no usage reports from test runs
         PYENV_VERSION=pyenv_version(),
     )
     (tmp / "tracking").mkdir(exist_ok=True)
@@ -118,11 +124,14 @@ def make_project(tmp_path_factory):
     """Render and install a project once per module and answer set."""
     cache: dict[str, Project] = {}
 
-    def factory(answers: dict[str, Any] | None = None, name: str = "demo-project") -> Project:
-        key = repr(sorted((answers or {}).items())) + name
+    def factory(
+        answers: dict[str, Any] | None = None, name: str = "demo-project", tasks: bool = False
+    ) -> Project:
+        """`tasks=True` also runs the copy-time tasks (git init and the first commit)."""
+        key = repr(sorted((answers or {}).items())) + name + repr(tasks)
         if key not in cache:
             tmp = tmp_path_factory.mktemp("project")
-            project = Project(render(tmp / name, answers), tmp)
+            project = Project(render(tmp / name, answers, skip_tasks=not tasks), tmp)
             project.install()
             cache[key] = project
         return cache[key]

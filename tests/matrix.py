@@ -1,6 +1,6 @@
 """The answer matrix, derived from copier.yml alone: one place drives every option test.
 
-Every choice question is read from copier.yml. While the full product is small it is
+Every choice and yes/no question is read from copier.yml. While the full product is small it is
 used whole; past MAX_PRODUCT, a greedy all-pairs cover keeps every value at least once
 and every pair of values of two questions at least once.
 """
@@ -42,12 +42,14 @@ def questions() -> dict[str, dict[str, Any]]:
 
 
 def choices() -> dict[str, list[Any]]:
-    """Every choice question with its values, in copier.yml order."""
+    """Every choice question (yes/no questions included) with its values, in copier.yml order."""
     result = {}
     for name, spec in questions().items():
         values = spec.get("choices")
         if isinstance(values, dict):
             values = list(values.values())
+        if not values and spec.get("type") == "bool":
+            values = [bool(spec.get("default", False)), not spec.get("default", False)]
         if values:
             result[name] = list(values)
     return result

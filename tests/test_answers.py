@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, copier_command, run
+from conftest import ROOT, WORKING_TREE, copier_command, run
 
 INVALID = [
     # (answers, part of the validator's message)
@@ -51,6 +51,14 @@ INVALID = [
     ({"copyright_year": "next year"}, "copyright_year must be a year"),
     ({"python_version": "2.7"}, "python_version"),
     ({"license": "GPL-3.0"}, "license"),
+    ({"dvc_local_remote": "storage"}, "dvc_local_remote must be outside the project"),
+    ({"dvc_local_remote": "../project/storage"}, "not the project or its parent"),
+    ({"dvc_local_remote": ".."}, "dvc_local_remote must be outside the project"),
+    ({"dvc_local_remote": "../"}, "not the project or its parent"),
+    ({"dvc_local_remote": "../my storage"}, "no spaces"),
+    ({"dvc_s3_remote_url": "https://bucket.example.org"}, "dvc_s3_remote_url must be empty or look like s3://"),
+    ({"dvc_s3_remote_url": "s3://Bad_Bucket/x"}, "dvc_s3_remote_url must be empty or look like s3://"),
+    ({"dvc_s3_remote_url": "s3://bucket", "dvc_s3_endpoint_url": "ftp://minio"}, "dvc_s3_endpoint_url must be empty or an http(s) URL"),
 ]
 
 
@@ -61,7 +69,7 @@ def test_there_are_at_least_thirty_cases():
 @pytest.mark.parametrize(("answers", "message"), INVALID, ids=[repr(a)[:60] for a, _ in INVALID])
 def test_invalid_answer_is_rejected_and_nothing_is_written(tmp_path, answers, message):
     destination = tmp_path / "project"
-    args = [*copier_command(), "copy", "--trust", "--defaults", "--skip-tasks"]
+    args = [*copier_command(), "copy", *WORKING_TREE, "--trust", "--defaults", "--skip-tasks"]
     for key, value in answers.items():
         args += ["--data", f"{key}={value}"]
     result = run([*args, ROOT, destination], check=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 pytestmark = pytest.mark.project
 
@@ -18,6 +19,7 @@ ANSWER_SETS = {
         "license": "Apache-2.0",
         "author_name": "Ada Lovelace",
         "author_email": "ada@example.org",
+        "use_dvc": False,
     },
 }
 
@@ -45,6 +47,10 @@ def project(request, make_project):
 def test_generated_test_suite_passes(project):
     result = project.uv("pytest", "-q", "-p", "no:cacheprovider")
     assert " passed" in result.stdout and "failed" not in result.stdout
+    answers = yaml.safe_load((project.root / ".copier-answers.yml").read_text())
+    installed = project.root / ".venv" / "bin" / "dvc"
+    assert installed.exists() == answers["use_dvc"]
+    assert (project.root / "dvc.yaml").exists() == answers["use_dvc"]
 
 
 def test_module_entry_point_and_help(project):

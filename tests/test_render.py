@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import os
 import re
 import sys
 import tomllib
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, render
+from conftest import ROOT, WORKING_TREE, copier_command, render, run
 from matrix import combination_id, combinations
 
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|%\}")  # GitHub Actions expressions are ${{ ... }}
@@ -40,12 +41,19 @@ def expected_files(answers: dict, package: str) -> set[str]:
         f"src/{package}/schema.py",
         f"src/{package}/settings.py",
         f"src/{package}/logging.yaml",
+        f"src/{package}/provenance.py",
         "tests/conftest.py",
         "tests/test_cli.py",
+        "tests/test_provenance.py",
     }
     if answers["license"] != "proprietary":
         files.add("LICENSE")
+    if answers["use_dvc"]:
+        files |= DVC_FILES
     return files
+
+
+DVC_FILES = {".dvc/config", ".dvc/.gitignore", ".dvcignore", "dvc.yaml", "tests/test_pipeline.py"}
 
 
 def all_files(root: Path) -> list[Path]:
@@ -85,6 +93,22 @@ def test_expected_files_for_the_options(rendered):
     assert not missing, missing
     if answers["license"] == "proprietary":
         assert "LICENSE" not in present
+    if not answers["use_dvc"]:
+        assert not DVC_FILES & present
+
+
+def test_no_dvc_leaves_no_trace(rendered):
+    answers, root = rendered
+    if answers["use_dvc"]:
+        pytest.skip("DVC chosen")
+    # The answers file records the choice itself (use_dvc: false), as copier update needs.
+    traces = [
+        str(path.relative_to(root))
+        for path in all_files(root)
+        if path.name != ".copier-answers.yml"
+        and ("dvc" in str(path.relative_to(root)).lower() or "dvc" in path.read_text().lower())
+    ]
+    assert not traces
 
 
 def test_every_file_parses(rendered):
@@ -133,11 +157,82 @@ def test_license_text_matches_the_choice(rendered):
 
 
 def test_lock_matches_the_project(rendered):
-    _, root = rendered
+    answers, root = rendered
     lock = tomllib.loads((root / "uv.lock").read_text())
     names = {package["name"] for package in lock["package"]}
     assert "demo-project" in names
     assert {"mlflow", "scikit-learn", "palmerpenguins"} <= names
+    assert ("dvc" in names) == answers["use_dvc"]
+    assert "dvc-s3" not in names
+
+
+def test_dvc_pipeline_and_default_local_remote(tmp_path):
+    root = render(tmp_path / "demo-project")
+    pipeline = yaml.safe_load((root / "dvc.yaml").read_text())
+    assert list(pipeline["stages"]) == ["prepare", "train", "evaluate"]
+    assert pipeline["stages"]["train"]["cmd"] == "demo-project train --from-splits"
+    assert pipeline["stages"]["evaluate"]["metrics"] == [{"${outputs.metrics}": {"cache": False}}]
+    config = (root / ".dvc/config").read_text()
+    # .dvc/config paths are relative to .dvc/: this is ../demo-project-dvc-storage from the project.
+    assert config.splitlines() == [
+        "[core]",
+        "    remote = local",
+        "['remote \"local\"']",
+        "    url = ../../demo-project-dvc-storage",
+    ]
+    gitignored = (root / ".gitignore").read_text().splitlines()
+    assert "!reports/metrics.json" in gitignored  # metrics are cache: false, so git keeps them
+
+
+@pytest.mark.parametrize(
+    ("remote", "url"),
+    [("/srv/dvc/demo", "/srv/dvc/demo"), ("~/dvc-storage/demo", "~/dvc-storage/demo"), ("../../shared/demo", "../../../shared/demo")],
+)
+def test_local_remote_paths(tmp_path, remote, url):
+    root = render(tmp_path / "demo-project", {"dvc_local_remote": remote})
+    assert f"    url = {url}" in (root / ".dvc/config").read_text().splitlines()
+
+
+def test_s3_remote_adds_the_extra_and_a_second_remote(tmp_path):
+    answers = {"dvc_s3_remote_url": "s3://team-bucket/demo", "dvc_s3_endpoint_url": "https://minio.example.org:9000"}
+    root = render(tmp_path / "demo-project", answers)
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    assert any(dep.startswith("dvc[s3]>=") for dep in pyproject["project"]["dependencies"])
+    lock = tomllib.loads((root / "uv.lock").read_text())
+    assert {"dvc", "dvc-s3"} <= {package["name"] for package in lock["package"]}
+    config = (root / ".dvc/config").read_text()
+    assert "    remote = local" in config  # the local folder stays the default
+    assert "['remote \"s3\"']\n    url = s3://team-bucket/demo\n    endpointurl = https://minio.example.org:9000" in config
+
+
+def test_copy_tasks_make_a_git_repository_without_a_git_identity(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home), GIT_CONFIG_NOSYSTEM="1")
+    destination = tmp_path / "demo-project"
+    args = [*copier_command(), "copy", *WORKING_TREE, "--trust", "--defaults", "--quiet"]
+    args += ["--data", "author_name=Ada Lovelace", "--data", "author_email=ada@example.org"]
+    run([*args, ROOT, destination], env=env)
+
+    def git(*command):
+        return run(["git", *command], cwd=destination, env=env).stdout.strip()
+
+    assert git("log", "--format=%an <%ae>|%cn <%ce>|%s") == (
+        "Ada Lovelace <ada@example.org>|Ada Lovelace <ada@example.org>|Initial commit from the Berth template"
+    )
+    assert git("status", "--porcelain") == ""
+    assert git("branch", "--show-current") == "main"
+    tracked = set(git("ls-files").splitlines())
+    assert {".copier-answers.yml", ".dvc/config", ".dvc/.gitignore", ".dvcignore", "dvc.yaml"} <= tracked
+
+
+def test_copy_tasks_leave_an_enclosing_repository_alone(tmp_path):
+    run(["git", "init", "--quiet", tmp_path])
+    destination = render(tmp_path / "demo-project", skip_tasks=False)
+    assert not (destination / ".git").exists()
+    log = run(["git", "log", "--oneline"], cwd=tmp_path, check=False)
+    assert log.returncode != 0  # no commit was made in the enclosing repository
 
 
 @pytest.mark.parametrize(

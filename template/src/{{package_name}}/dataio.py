@@ -94,10 +94,12 @@ def write_split(features: pd.DataFrame, target: pd.Series, target_name: str, pat
     write_table(features.assign(**{target_name: target.to_numpy()}), path)
 
 
-def read_split(path: Path, target_name: str) -> tuple[pd.DataFrame, pd.Series]:
+def read_split(
+    path: Path, target_name: str, hint: str = "run `train` first"
+) -> tuple[pd.DataFrame, pd.Series]:
     """Read a split stored by `write_split`."""
     if not path.is_file():
-        raise ProjectError(f"{path}: no held-out split found; run `train` first")
+        raise ProjectError(f"{path}: no split found; {hint}")
     frame = read_table(path)
     if target_name not in frame.columns:
         raise ProjectError(f"{path}: the split has no target column {target_name!r}")
