@@ -85,9 +85,13 @@ class Stack:
         return json.loads(body)
 
     def runs(self) -> list[dict]:
-        experiment = self.api(f"/api/2.0/mlflow/experiments/get-by-name?experiment_name={SLUG}")["experiment"]
-        found = self.api("/api/2.0/mlflow/runs/search", {"experiment_ids": [experiment["experiment_id"]]})
-        return found.get("runs", [])
+        """The runs of the project's experiment (none when the store has no such experiment)."""
+        status, body = http(f"http://127.0.0.1:{self.mlflow_port}/api/2.0/mlflow/experiments/get-by-name?experiment_name={SLUG}")
+        if status == 404 and "RESOURCE_DOES_NOT_EXIST" in body:
+            return []
+        assert status == 200, body[:500]
+        experiment_id = json.loads(body)["experiment"]["experiment_id"]
+        return self.api("/api/2.0/mlflow/runs/search", {"experiment_ids": [experiment_id]}).get("runs", [])
 
     def containers(self) -> list[str]:
         out = self.docker("ps", "--quiet", "--filter", f"label=com.docker.compose.project={SLUG}").stdout
@@ -121,6 +125,15 @@ def stack(tmp_path_factory):
     stack.remove_everything()
 
 
+def dependency_layer_cached(log: str) -> bool:
+    """In a `--progress=plain` log: the `uv sync --no-install-project` step came from the cache."""
+    steps = {
+        line.split()[0] for line in log.splitlines()
+        if line.startswith("#") and "--no-install-project" in line and "RUN" in line
+    }
+    return bool(steps) and all(f"{step} CACHED" in log for step in steps)
+
+
 def test_1_images_build_with_a_stand_in_base_and_a_ca_bundle(stack):
     start = time.monotonic()
     stack.compose("--progress=plain", "build")
@@ -143,12 +156,14 @@ def test_1_images_build_with_a_stand_in_base_and_a_ca_bundle(stack):
     init = next((stack.root / "src").glob("*/__init__.py"))
     init.write_text(init.read_text() + "# a one-line change\n")
     start = time.monotonic()
-    dev = stack.compose("--progress=plain", "build", "jupyter").stderr
-    prod = stack.build_prod().stderr
-    DOCKER_FIGURES["rebuild dev+prod after a one-line source change"] = f"{time.monotonic() - start:.0f} s"
-    for log in (dev, prod):
-        cached = [line for line in log.splitlines() if "CACHED" in line]
-        assert any("--no-install-project" in line for line in cached), log[-3000:]
+    dev = stack.compose("--progress=plain", "build", "jupyter")
+    middle = time.monotonic()
+    prod = stack.build_prod()
+    end = time.monotonic()
+    DOCKER_FIGURES["rebuild dev after a one-line source change"] = f"{middle - start:.0f} s"
+    DOCKER_FIGURES["rebuild prod after a one-line source change"] = f"{end - middle:.0f} s"
+    for result in (dev, prod):
+        assert dependency_layer_cached(result.stdout + result.stderr), (result.stdout + result.stderr)[-3000:]
 
 
 def test_2_up_wait_makes_every_service_healthy(stack):

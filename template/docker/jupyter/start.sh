@@ -10,9 +10,14 @@ if [ -z "${JUPYTER_TOKEN:-}" ] && [ -f "$env_file" ]; then
 fi
 if [ -z "${JUPYTER_TOKEN:-}" ]; then
     JUPYTER_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')
-    printf '# Written by the jupyter service on its first start (keep this file out of git).\nJUPYTER_TOKEN=%s\n' \
-        "$JUPYTER_TOKEN" >>"$env_file"
-    echo "start-jupyter: no JUPYTER_TOKEN was set; generated one and saved it in .env" >&2
+    if printf '# Written by the jupyter service on its first start (keep this file out of git).\nJUPYTER_TOKEN=%s\n' \
+        "$JUPYTER_TOKEN" 2>/dev/null >>"$env_file"; then
+        echo "start-jupyter: no JUPYTER_TOKEN was set; generated one and saved it in .env" >&2
+    else
+        # The project folder is not writable for this user (HOST_UID in .env differs from
+        # its owner): start anyway, with a token only the logs show.
+        echo "start-jupyter: generated a token for this start (cannot write $env_file): $JUPYTER_TOKEN" >&2
+    fi
 fi
 export JUPYTER_TOKEN
 
