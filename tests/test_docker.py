@@ -41,9 +41,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def http(url: str, data: dict | None = None, timeout: float = 30) -> tuple[int, str]:
+def http(url: str, data: dict | None = None, timeout: float = 30, headers: dict | None = None) -> tuple[int, str]:
     body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode()
@@ -66,6 +66,7 @@ class Stack:
             "MLFLOW_PORT": str(self.mlflow_port),
             "JUPYTER_PORT": str(self.jupyter_port),
         }
+        self.replaced_images: set[str] = set()  # ids a rebuild untagged
 
     def compose(self, *args: str, check: bool = True, timeout: int = 1800):
         return run(["docker", "compose", *args], cwd=self.root, env=self.env, check=check, timeout=timeout)
@@ -104,7 +105,7 @@ class Stack:
 
     def remove_everything(self) -> None:
         self.compose("--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)
-        for image in IMAGES:
+        for image in (*IMAGES, *self.replaced_images):
             self.docker("image", "rm", "--force", image, check=False)
 
 
@@ -153,6 +154,8 @@ def test_1_images_build_with_a_stand_in_base_and_a_ca_bundle(stack):
     assert config["Entrypoint"] == [SLUG] and config["User"] not in ("", "0", "root")
 
     # A one-line source change: the dependency layers come from the cache.
+    for image in IMAGES:
+        stack.replaced_images.add(stack.docker("image", "inspect", "--format", "{{.Id}}", image).stdout.strip())
     init = next((stack.root / "src").glob("*/__init__.py"))
     init.write_text(init.read_text() + "# a one-line change\n")
     start = time.monotonic()
@@ -202,6 +205,11 @@ def test_4_jupyter_needs_its_token_and_nothing_runs_as_root_or_listens_beyond_lo
     assert http(f"{base}?token={token}")[0] == 200
     assert http(base)[0] == 403
     assert http(f"{base}?token=wrong-{token}")[0] == 403
+
+    # MLflow 3's DNS-rebinding protection is on: a foreign Host header is refused.
+    experiments = f"http://127.0.0.1:{stack.mlflow_port}/api/2.0/mlflow/experiments/get-by-name?experiment_name={SLUG}"
+    assert http(experiments)[0] == 200
+    assert http(experiments, headers={"Host": "attacker.example"})[0] in (400, 403)
 
     containers = stack.containers()
     assert len(containers) == 2
@@ -271,5 +279,5 @@ def test_9_cleanup_removes_what_the_tier_created(stack):
     assert not stack.docker("ps", "--all", "--quiet", "--filter", label).stdout.strip()
     assert not stack.docker("volume", "ls", "--quiet", "--filter", label).stdout.strip()
     assert not stack.docker("network", "ls", "--quiet", "--filter", label).stdout.strip()
-    for image in IMAGES:
+    for image in (*IMAGES, *stack.replaced_images):
         assert stack.docker("image", "inspect", image, check=False).returncode != 0
