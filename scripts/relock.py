@@ -4,7 +4,8 @@ Answers that change the dependencies (see LOCK_VARIANTS, mirrored by the compute
 `lock_variant` in copier.yml) each get a lock. For each, the template is rendered, `uv lock`
 runs there, and the lock is stored with the project's own name replaced by
 `{{ project_slug }}` (uv accepts the root package anywhere in the file);
-template/uv.lock.jinja includes the right one. Run this after changing dependencies in
+template/uv.lock.jinja includes the right one. It also recompiles the MLflow server image's
+pinned requirements (template/docker/mlflow/requirements.txt, hashes included). Run this after changing dependencies in
 template/pyproject.toml.jinja: the slow tests install with `uv sync --locked`, so a stale
 lock fails them.
 """
@@ -52,11 +53,26 @@ def lock(variant: str, answers: dict[str, str]) -> None:
     print(f"wrote {target.relative_to(ROOT)}")
 
 
+def lock_mlflow_image() -> None:
+    """Compile docker/mlflow/requirements.in for every platform and Python the images run on."""
+    from uv import find_uv_bin
+
+    subprocess.run(
+        [find_uv_bin(), "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
+         "--generate-hashes", "docker/mlflow/requirements.in", "-o", "docker/mlflow/requirements.txt"],
+        cwd=ROOT / "template",
+        check=True,
+    )
+    print("wrote template/docker/mlflow/requirements.txt")
+
+
 def main() -> None:
     LOCKS.mkdir(parents=True, exist_ok=True)
     selected = sys.argv[1:] or list(LOCK_VARIANTS)
     for variant in selected:
         lock(variant, LOCK_VARIANTS[variant])
+    if not sys.argv[1:]:
+        lock_mlflow_image()
 
 
 if __name__ == "__main__":

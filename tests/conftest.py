@@ -137,3 +137,54 @@ def make_project(tmp_path_factory):
         return cache[key]
 
     return factory
+
+
+# ----------------------------------------------------------------------------- Docker
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def docker_cli_available() -> bool:
+    """The docker CLI with the Compose v2 plugin (enough for `docker compose config`)."""
+    if shutil.which("docker") is None:
+        return False
+    result = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)
+    return result.returncode == 0
+
+
+def docker_engine_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        result = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        return False
+    return result.returncode == 0 and docker_cli_available()
+
+
+def skip_without(what: str) -> None:
+    """Skip locally; in CI (CI=true) a missing Docker prerequisite fails the test."""
+    message = f"{what} not available (bash .ci/docker-engine.sh installs and starts it)"
+    if IN_CI:
+        pytest.fail(f"{message}; CI=true, so this test may not be skipped")
+    pytest.skip(message)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true a skipped Docker test is a failure, whatever skipped it."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and item.get_closest_marker("docker") is not None:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which is not allowed for Docker tests: {report.longrepr}"
+
+
+# Figures the Docker tier measures (image sizes, build and start times), printed at the end.
+DOCKER_FIGURES: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if DOCKER_FIGURES:
+        terminalreporter.section("Docker tier figures")
+        for name, value in DOCKER_FIGURES.items():
+            terminalreporter.write_line(f"{name:<55} {value}")
