@@ -53,10 +53,7 @@ def read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ProjectError(f"{path}: file not found")
     try:
-        if path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path)
-        else:
-            frame = pd.read_parquet(path)
+        frame = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
     except Exception as error:  # pandas raises many types for malformed files
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ProjectError(f"{path}: cannot read table ({detail})") from error
