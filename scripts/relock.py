@@ -41,6 +41,8 @@ def lock(variant: str, answers: dict[str, str]) -> None:
                 "--defaults",
                 "--skip-tasks",
                 "--quiet",
+                "--vcs-ref",
+                "HEAD",  # this tree, not the latest release tag
                 *data,
                 str(ROOT),
                 str(project),

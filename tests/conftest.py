@@ -44,8 +44,11 @@ def copier_command() -> list[str]:
 def render(
     destination: Path, answers: dict[str, Any] | None = None, skip_tasks: bool = True
 ) -> Path:
-    """Render the working tree of the template into `destination` with --defaults."""
-    args = [*copier_command(), "copy", "--trust", "--defaults", "--quiet"]
+    """Render the working tree of the template into `destination` with --defaults.
+
+    `--vcs-ref HEAD`: without it Copier renders the latest release tag, not this tree.
+    """
+    args = [*copier_command(), "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD"]
     if skip_tasks:
         args.append("--skip-tasks")
     for key, value in (answers or {}).items():
