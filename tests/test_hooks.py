@@ -36,7 +36,10 @@ def pre_commit(root: Path, *args: str):
 
 
 def unstaged_changes(root: Path) -> str:
-    return run(["git", "status", "--porcelain"], cwd=root).stdout.replace("A  ", "").strip()
+    """Files changed or created since `git add --all` (everything was staged before the run)."""
+    changed = run(["git", "diff", "--name-only"], cwd=root).stdout
+    created = run(["git", "ls-files", "--others", "--exclude-standard"], cwd=root).stdout
+    return (changed + created).strip()
 
 
 def test_fresh_project_passes_every_hook_unchanged(rendered, tmp_path):
@@ -94,7 +97,9 @@ def test_hooks_reject_and_fix_bad_code(tmp_path_factory):
             line.startswith(hook) and line.endswith("Failed") for line in failed.stdout.splitlines()
         ), f"{hook} did not fail:\n{failed.stdout}"
     fixed = ugly.read_text()
-    assert fixed.startswith("import json\nimport os\nimport sys\n\nfrom demo_project import settings\n")
+    assert fixed.startswith(
+        "import json\nimport os\nimport sys\n\nfrom demo_project import settings\n"
+    )
     assert "def shout(text):" in fixed
     assert "'" not in fixed  # black's double quotes
     assert json.loads(notebook.read_text())["cells"][0]["outputs"] == []
@@ -118,6 +123,7 @@ def test_hooks_reject_and_fix_bad_code(tmp_path_factory):
     assert blocked.returncode != 0
     for hook in ("ruff-check", "Lint Dockerfiles", "detect-private-key", "zizmor"):
         assert any(
-            line.startswith(hook) and line.endswith("Failed") for line in blocked.stdout.splitlines()
+            line.startswith(hook) and line.endswith("Failed")
+            for line in blocked.stdout.splitlines()
         ), f"{hook} did not fail:\n{blocked.stdout}"
     assert "F401" in blocked.stdout and "DL3007" in blocked.stdout and "unpinned" in blocked.stdout
