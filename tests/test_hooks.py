@@ -51,6 +51,24 @@ def test_fresh_project_passes_every_hook_unchanged(rendered, tmp_path):
     assert unstaged_changes(root) == "", "hooks modified a freshly generated project"
 
 
+def test_longest_names_pass_every_hook_unchanged(tmp_path):
+    """Names at their maximum length must not push template lines past black's limit."""
+    from conftest import render
+
+    package = "customer_churn_forecasting_retention_aim"  # 40 characters, the maximum
+    answers = {
+        "project_name": "Customer Churn Forecasting and Retention Intelligence Platform X",
+        "project_slug": package.replace("_", "-"),
+        "package_name": package,
+    }
+    assert (len(answers["project_name"]), len(package)) == (64, 40)
+    source = render(tmp_path / "render" / "long-names", answers)
+    root = git_project(source, tmp_path / "git" / "long-names")
+    result = pre_commit(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert unstaged_changes(root) == ""
+
+
 UGLY = """import sys
 import os
 from demo_project import settings
