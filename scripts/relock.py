@@ -39,8 +39,21 @@ def lock(variant: str, answers: dict[str, str]) -> None:
         project = Path(tmp) / PLACEHOLDER_PROJECT
         data = [arg for key, value in answers.items() for arg in ("--data", f"{key}={value}")]
         subprocess.run(
-            [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--skip-tasks", "--vcs-ref", "HEAD",
-             "--quiet", *data, str(ROOT), str(project)],
+            [
+                sys.executable,
+                "-m",
+                "copier",
+                "copy",
+                "--trust",
+                "--defaults",
+                "--skip-tasks",
+                "--quiet",
+                "--vcs-ref",
+                "HEAD",  # this tree, not the latest release tag
+                *data,
+                str(ROOT),
+                str(project),
+            ],
             check=True,
         )
         (project / "uv.lock").unlink(missing_ok=True)

@@ -19,8 +19,21 @@ TARGET = Path(__file__).resolve().parent.parent / "includes" / "reserved-names.y
 # Import names of the generated project's runtime and dev dependencies: a package named
 # like one of them would shadow it.
 DEPENDENCY_IMPORT_NAMES = {
-    "black", "click", "dvc", "isort", "matplotlib", "mlflow", "numpy", "palmerpenguins",
-    "pandas", "pyarrow", "pytest", "scipy", "sklearn", "sqlalchemy", "yaml",
+    "black",
+    "click",
+    "dvc",
+    "isort",
+    "matplotlib",
+    "mlflow",
+    "numpy",
+    "palmerpenguins",
+    "pandas",
+    "pyarrow",
+    "pytest",
+    "scipy",
+    "sklearn",
+    "sqlalchemy",
+    "yaml",
 }
 # Folder and tool names that confuse imports or test discovery.
 PROJECT_NAMES = {"src", "test", "tests"}
@@ -28,7 +41,13 @@ PROJECT_NAMES = {"src", "test", "tests"}
 
 def current_names() -> set[str]:
     stdlib = {name for name in sys.stdlib_module_names if not name.startswith("_")}
-    return set(keyword.kwlist) | set(keyword.softkwlist) | stdlib | DEPENDENCY_IMPORT_NAMES | PROJECT_NAMES
+    return (
+        set(keyword.kwlist)
+        | set(keyword.softkwlist)
+        | stdlib
+        | DEPENDENCY_IMPORT_NAMES
+        | PROJECT_NAMES
+    )
 
 
 def main() -> None:

@@ -11,11 +11,20 @@ from typing import Any
 
 import pytest
 
+from matrix import combination_id, combinations
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))  # maintainer scripts the tests reuse (standin_hooks)
 NATIVE_PYTHON = "3.11"  # the only interpreter our machines have
 
 
-def run(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, check=True, timeout=900):
+def run(
+    args: list[str],
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    check=True,
+    timeout=900,
+):
     """Run a command, failing the test with its output when it fails."""
     result = subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
@@ -37,12 +46,10 @@ def copier_command() -> list[str]:
 WORKING_TREE = ["--vcs-ref", "HEAD"]
 
 
-def render(destination: Path, answers: dict[str, Any] | None = None, skip_tasks: bool = True) -> Path:
-    """Render the working tree of the template into `destination` with --defaults.
-
-    `--vcs-ref HEAD` (which includes uncommitted changes): without it Copier renders the
-    newest `vX.Y.Z` release tag, not the code under test.
-    """
+def render(
+    destination: Path, answers: dict[str, Any] | None = None, skip_tasks: bool = True
+) -> Path:
+    """Render the working tree of the template into `destination` with --defaults."""
     args = [*copier_command(), "copy", *WORKING_TREE, "--trust", "--defaults", "--quiet"]
     if skip_tasks:
         args.append("--skip-tasks")
@@ -60,7 +67,9 @@ def uv_bin() -> str:
 
 def project_env(tmp: Path) -> dict[str, str]:
     """Environment for generated projects: shared uv cache, native Python, own MLflow store."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_", "PYTEST_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_", "PYTEST_"))
+    }
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as on users' machines: bytecode is cached
     env.update(
         UV_PYTHON=NATIVE_PYTHON,
@@ -88,6 +97,18 @@ def shared_uv_cache() -> Path:
     return default
 
 
+COMBINATIONS = combinations()
+
+
+@pytest.fixture(scope="session", params=COMBINATIONS, ids=[combination_id(c) for c in COMBINATIONS])
+def rendered(request, tmp_path_factory):
+    """Every answer combination, rendered once per session (tests must not modify it)."""
+    answers = request.param
+    destination = tmp_path_factory.mktemp("render") / "demo-project"
+    render(destination, answers)
+    return answers, destination
+
+
 @pytest.fixture(scope="session")
 def copier_available() -> None:
     if shutil.which("git") is None:
@@ -113,10 +134,17 @@ class Project:
 
     def cli(self, *args: str, check: bool = True):
         """The console script, as installed into the project's environment."""
-        return run([self.root / ".venv" / "bin" / self.slug, *args], cwd=self.root, env=self.env, check=check)
+        return run(
+            [self.root / ".venv" / "bin" / self.slug, *args],
+            cwd=self.root,
+            env=self.env,
+            check=check,
+        )
 
     def python(self, code: str):
-        return run([self.root / ".venv" / "bin" / "python", "-c", code], cwd=self.root, env=self.env)
+        return run(
+            [self.root / ".venv" / "bin" / "python", "-c", code], cwd=self.root, env=self.env
+        )
 
 
 @pytest.fixture(scope="module")

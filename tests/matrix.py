@@ -1,8 +1,10 @@
 """The answer matrix, derived from copier.yml alone: one place drives every option test.
 
-Every choice and yes/no question is read from copier.yml. While the full product is small it is
-used whole; past MAX_PRODUCT, a greedy all-pairs cover keeps every value at least once
-and every pair of values of two questions at least once.
+Every choice and yes/no question is read from copier.yml. A question whose `when:` is
+false for a combination is not asked, so it is dropped from that combination (the validity
+filter) and duplicates merge. While the valid combinations are few they are used whole;
+past MAX_PRODUCT, a greedy cover keeps every value at least once and every pair of values
+of two questions, as far as they can meet, at least once.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,50 +58,47 @@ def choices() -> dict[str, list[Any]]:
     return result
 
 
-def all_pairs(options: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """A small set of combinations covering every pair of values of any two questions."""
-    names = list(options)
-    uncovered = {
-        (a, va, b, vb)
-        for a, b in itertools.combinations(names, 2)
-        for va in options[a]
-        for vb in options[b]
-    }
+def applies(name: str, answers: dict[str, Any]) -> bool:
+    """Whether copier asks `name` given the other answers (its `when:`, rendered)."""
+    when = questions()[name].get("when", True)
+    if isinstance(when, bool):
+        return when
+    rendered = jinja2.Environment().from_string(str(when)).render(**answers).strip()
+    return yaml.safe_load(rendered) not in (False, None, "")
+
+
+def valid_combinations(options: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The full product, each row without the questions it would not ask, deduplicated."""
     rows: list[dict[str, Any]] = []
-    while uncovered:
-        best, best_gain = None, -1
-        # Seed each candidate with an uncovered pair, then fill the rest greedily.
-        for a, va, b, vb in sorted(uncovered, key=repr)[:50]:
-            row = {a: va, b: vb}
-            for name in names:
-                if name in row:
-                    continue
-                row[name] = max(
-                    options[name],
-                    key=lambda value: sum(
-                        (x, row[x], name, value) in uncovered or (name, value, x, row[x]) in uncovered
-                        for x in row
-                    ),
-                )
-            gain = sum(
-                (x, row[x], y, row[y]) in uncovered for x, y in itertools.combinations(names, 2)
-            )
-            if gain > best_gain:
-                best, best_gain = row, gain
-        rows.append(best)
-        uncovered -= {(x, best[x], y, best[y]) for x, y in itertools.combinations(names, 2)}
+    for values in itertools.product(*options.values()):
+        row = dict(zip(options, values, strict=True))
+        row = {name: value for name, value in row.items() if applies(name, row)}
+        if row not in rows:
+            rows.append(row)
     return rows
+
+
+def _pairs(row: dict[str, Any]) -> set[tuple[str, Any, str, Any]]:
+    return {(a, row[a], b, row[b]) for a, b in itertools.combinations(sorted(row), 2)}
+
+
+def pair_cover(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Greedily pick rows until every pair of values that occurs in `rows` is covered."""
+    uncovered = set().union(*(_pairs(row) for row in rows))
+    chosen: list[dict[str, Any]] = []
+    while uncovered:
+        best = max(rows, key=lambda row: len(_pairs(row) & uncovered))
+        chosen.append(best)
+        uncovered -= _pairs(best)
+    return chosen
 
 
 def combinations() -> list[dict[str, Any]]:
     """The answer sets the render tests use."""
-    options = choices()
-    size = 1
-    for values in options.values():
-        size *= len(values)
-    if size <= MAX_PRODUCT:
-        return [dict(zip(options, values)) for values in itertools.product(*options.values())]
-    return all_pairs(options)
+    rows = valid_combinations(choices())
+    if len(rows) <= MAX_PRODUCT:
+        return rows
+    return pair_cover(rows)
 
 
 def combination_id(answers: dict[str, Any]) -> str:

@@ -98,8 +98,12 @@ def test_bring_your_own_data(project, tmp_path):
     project.cli("train", "--data", "data/raw/own.csv", "--target", "label")
     project.cli("evaluate")
     assert json.loads((project.root / "models/run.json").read_text())["target"] == "label"
-    project.cli("predict", "--input", "data/raw/own.csv", "--output", "data/own-predictions.parquet")
-    count = project.python("import pandas as pd; print(len(pd.read_parquet('data/own-predictions.parquet')))")
+    project.cli(
+        "predict", "--input", "data/raw/own.csv", "--output", "data/own-predictions.parquet"
+    )
+    count = project.python(
+        "import pandas as pd; print(len(pd.read_parquet('data/own-predictions.parquet')))"
+    )
     assert int(count.stdout) == 160
 
 
@@ -107,7 +111,9 @@ def test_bad_predict_input_is_one_line_and_writes_nothing(project):
     project.cli("train")
     bad = project.root / "data/raw/bad.csv"
     bad.write_text("island,bill_length_mm\nDream,long\n")
-    result = project.cli("predict", "--input", str(bad), "--output", "data/bad-out.csv", check=False)
+    result = project.cli(
+        "predict", "--input", str(bad), "--output", "data/bad-out.csv", check=False
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("Error: input does not match")
     assert not (project.root / "data/bad-out.csv").exists()

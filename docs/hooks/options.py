@@ -52,7 +52,9 @@ def options_markdown() -> str:
         if "when" in spec:
             lines.append(f"- Asked when: {_code(spec['when'])}")
         if spec.get("validator"):
-            lines.append("- Validated: yes, an invalid answer is refused with a message saying what is allowed.")
+            lines.append(
+                "- Validated: yes, an invalid answer is refused with a message saying what is allowed."
+            )
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
 

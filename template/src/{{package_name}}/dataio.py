@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -52,10 +53,7 @@ def read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ProjectError(f"{path}: file not found")
     try:
-        if path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path)
-        else:
-            frame = pd.read_parquet(path)
+        frame = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
     except Exception as error:  # pandas raises many types for malformed files
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ProjectError(f"{path}: cannot read table ({detail})") from error
@@ -68,7 +66,9 @@ def read_table(path: Path) -> pd.DataFrame:
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`, moved into place only if the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent
+    )
     os.close(handle)
     try:
         yield Path(temporary)

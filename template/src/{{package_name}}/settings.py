@@ -110,8 +110,14 @@ def validate(settings: Settings) -> None:
     if settings.data.path is not None and not isinstance(settings.data.path, str):
         raise ProjectError("params: data.path must be a file path or null")
     test_size = settings.split.test_size
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
-        raise ProjectError(f"params: split.test_size must be a number between 0 and 1, got {test_size!r}")
+    if (
+        isinstance(test_size, bool)
+        or not isinstance(test_size, (int, float))
+        or not 0 < test_size < 1
+    ):
+        raise ProjectError(
+            f"params: split.test_size must be a number between 0 and 1, got {test_size!r}"
+        )
     if isinstance(settings.split.seed, bool) or not isinstance(settings.split.seed, int):
         raise ProjectError(f"params: split.seed must be an integer, got {settings.split.seed!r}")
     if settings.model.estimator not in ESTIMATORS:
