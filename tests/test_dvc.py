@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = pytest.mark.project
+pytestmark = [pytest.mark.project, pytest.mark.xdist_group("dvc")]
 
 STAGES = ("prepare", "train", "evaluate")
 RUN_QUERY = """

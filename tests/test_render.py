@@ -56,7 +56,11 @@ def expected_files(answers: dict, package: str) -> set[str]:
     if answers["use_dvc"]:
         files |= DVC_FILES
     if answers["ci_provider"] == "github":
-        files |= {".github/dependabot.yml", ".github/workflows/ci.yml"}
+        files |= {
+            ".github/dependabot.yml",
+            ".github/workflows/ci.yml",
+            ".github/workflows/template-update.yml",
+        }
         if answers["registry"] != "none":
             files.add(".github/workflows/release.yml")
     return files
