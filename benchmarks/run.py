@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "performance.md"
@@ -45,14 +44,16 @@ class Row:
 
 
 def sh(args: list, cwd: Path | None = None, env: dict | None = None) -> None:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True
+    )
     if result.returncode != 0:
         sys.exit(f"benchmark command failed: {' '.join(map(str, args))}\n{result.stderr[-3000:]}")
 
 
-def timed(action: Callable[[], None]) -> float:
+def timed(action: Callable[..., None], *args) -> float:
     start = time.perf_counter()
-    action()
+    action(*args)
     return time.perf_counter() - start
 
 
@@ -74,7 +75,9 @@ def trivial_template(where: Path, versions: int = 1) -> Path:
     (template / "copier.yml").write_text("project_name:\n  type: str\n  default: demo\n")
     sh(["git", "init", "-q"], cwd=template)
     for number in range(1, versions + 1):
-        (template / "README.md.jinja").write_text(f"# {{{{ project_name }}}}\n\nRelease {number}.\n")
+        (template / "README.md.jinja").write_text(
+            f"# {{{{ project_name }}}}\n\nRelease {number}.\n"
+        )
         sh(["git", "add", "-A"], cwd=template)
         sh(["git", *GIT_IDENTITY, "commit", "-qm", f"v{number}"], cwd=template)
         sh(["git", "tag", f"v{number}.0.0"], cwd=template)
@@ -83,14 +86,47 @@ def trivial_template(where: Path, versions: int = 1) -> Path:
 
 def bench_copy(repeat: int, tmp: Path) -> list[Row]:
     trivial = trivial_template(tmp)
-    berth, floor, full = Row("copy: Berth, --skip-tasks"), Row("copy: trivial template"), Row("copy: Berth, with tasks")
+    berth, floor, full = (
+        Row("copy: Berth, --skip-tasks"),
+        Row("copy: trivial template"),
+        Row("copy: Berth, with tasks"),
+    )
     berth.ratio_of, berth.target = floor.name, "<= 1.25x"
     for i in range(repeat):
-        floor.samples.append(timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", trivial, tmp / f"t{i}"))))
-        berth.samples.append(
-            timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", "--skip-tasks", "--vcs-ref", "HEAD", ROOT, tmp / f"b{i}")))
+        floor.samples.append(
+            timed(sh, copier("copy", "-q", "--defaults", "--trust", trivial, tmp / f"t{i}"))
         )
-        full.samples.append(timed(lambda: sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, tmp / f"f{i}"))))
+        berth.samples.append(
+            timed(
+                sh,
+                copier(
+                    "copy",
+                    "-q",
+                    "--defaults",
+                    "--trust",
+                    "--skip-tasks",
+                    "--vcs-ref",
+                    "HEAD",
+                    ROOT,
+                    tmp / f"b{i}",
+                ),
+            )
+        )
+        full.samples.append(
+            timed(
+                sh,
+                copier(
+                    "copy",
+                    "-q",
+                    "--defaults",
+                    "--trust",
+                    "--vcs-ref",
+                    "HEAD",
+                    ROOT,
+                    tmp / f"f{i}",
+                ),
+            )
+        )
     return [berth, floor, full]
 
 
@@ -110,15 +146,19 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
         env_i = env | {"MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db"}
         store.mkdir()
 
-        def journey() -> None:
+        def journey(project: Path, env_i: dict[str, str]) -> None:
             sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, project))
             script = project / ".venv" / "bin" / project.name
             sh([uv, "sync", "--locked", "-q"], cwd=project, env=env_i)
             sh([script, "train"], cwd=project, env=env_i)
             sh([script, "evaluate"], cwd=project, env=env_i)
-            sh([script, "predict", "--input", "data/processed/test.parquet", "--output", "p.csv"], cwd=project, env=env_i)
+            sh(
+                [script, "predict", "--input", "data/processed/test.parquet", "--output", "p.csv"],
+                cwd=project,
+                env=env_i,
+            )
 
-        row.samples.append(timed(journey))
+        row.samples.append(timed(journey, project, env_i))
     return [row]
 
 

@@ -44,7 +44,9 @@ def git(project: Path, *args: str, check: bool = True, input: bytes | None = Non
         ["git", *args], cwd=project, capture_output=True, input=input, check=False
     )
     if check and result.returncode != 0:
-        raise MigrationError(f"git {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
+        raise MigrationError(
+            f"git {' '.join(args)} failed: {result.stderr.decode(errors='replace')}"
+        )
     return result.stdout
 
 
@@ -199,7 +201,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_environment(cls, argv: list[str] | None = None) -> "Context":
+    def from_environment(cls, argv: list[str] | None = None) -> Context:
         argv = sys.argv[1:] if argv is None else argv
         env = os.environ
         return cls(
@@ -324,7 +326,9 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
             if final is not None:
                 theirs, write_state = final, False
             else:  # a later release of this update moves or deletes it again
-                theirs = read_bytes(ctx.render_at_version(ctx.version_current, new_answers) / destination)
+                theirs = read_bytes(
+                    ctx.render_at_version(ctx.version_current, new_answers) / destination
+                )
                 write_state = True
                 if theirs is None:
                     continue
@@ -344,9 +348,9 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
                     f"{destination}: your edits of {source} carried over"
                     + (" (CONFLICT)" if conflicted else "")
                 )
-        if source not in destinations and (ctx.project / source).is_file():
-            if carried or read_bytes(target / source) is None:
-                (ctx.project / source).unlink()
+        stale = source not in destinations and (ctx.project / source).is_file()
+        if stale and (carried or read_bytes(target / source) is None):
+            (ctx.project / source).unlink()
         state["carried"].pop(source, None)
         _mark_handled(state, source)
     ctx.save_state(state)
@@ -400,10 +404,8 @@ def find_conflicts(project: Path) -> list[str]:
         if len(entry) < 4:
             continue
         code, path = entry[:2], entry[3:]
-        local = path[len(top):] if top and path.startswith(top) else path
-        if local.endswith(".rej"):
-            found.append(local)
-        elif code in UNMERGED:
+        local = path[len(top) :] if top and path.startswith(top) else path
+        if local.endswith(".rej") or code in UNMERGED:
             found.append(local)
         elif code != "!!" and code[1] != "D" and code[0] != "D":
             file = project / local

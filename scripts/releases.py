@@ -48,7 +48,9 @@ def load(root: Path = ROOT) -> list[dict[str, Any]]:
 def resolve(rev: str, cwd: Path = ROOT) -> str | None:
     result = subprocess.run(
         ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-        cwd=cwd, capture_output=True, text=True,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
     )
     return result.stdout.strip() if result.returncode == 0 else None
 
@@ -118,14 +120,21 @@ def migration_problems(root: Path, versions: list[Version]) -> list[str]:
     for entry in entries:
         if isinstance(entry, dict) and "version" in entry:
             if str(entry["version"]) not in files:
-                found.append(f"copier.yml: migration {entry['version']} has no migrations/v{entry['version']}.py")
-            if f"migrations/v{entry['version']}.py" not in " ".join(map(str, entry.get("command", []))):
+                found.append(
+                    f"copier.yml: migration {entry['version']} has no migrations/v{entry['version']}.py"
+                )
+            if f"migrations/v{entry['version']}.py" not in " ".join(
+                map(str, entry.get("command", []))
+            ):
                 found.append(f"copier.yml: migration {entry['version']} does not run its own file")
     if [Version(v) for v in listed] != sorted(Version(v) for v in listed):
         found.append("copier.yml: release migrations must be listed oldest first")
     unversioned = [i for i, e in enumerate(entries) if not (isinstance(e, dict) and "version" in e)]
-    if unversioned and listed and min(unversioned) < max(
-        i for i, e in enumerate(entries) if isinstance(e, dict) and "version" in e
+    if (
+        unversioned
+        and listed
+        and min(unversioned)
+        < max(i for i, e in enumerate(entries) if isinstance(e, dict) and "version" in e)
     ):
         found.append("copier.yml: the every-update checks must come after the release migrations")
     return found
@@ -145,7 +154,7 @@ def record(version: str, summary: str, rev: str = "HEAD", root: Path = ROOT) -> 
         raise ReleaseError(f"{rev} is not a commit")
     date = git("show", "-s", "--format=%cs", commit, cwd=root) or datetime.date.today().isoformat()
     entry = (
-        f"  - version: {version}\n    commit: {commit}\n    date: \"{date}\"\n"
+        f'  - version: {version}\n    commit: {commit}\n    date: "{date}"\n'
         f"    summary: {yaml.safe_dump(summary, default_style=chr(34), width=10_000).strip()}\n"
     )
     text = (root / "releases.yml").read_text()
@@ -161,7 +170,9 @@ def record(version: str, summary: str, rev: str = "HEAD", root: Path = ROOT) -> 
             )
         new_section = f"## Unreleased\n\n{heading}\n\n{body.strip()}\n\n"
         if unreleased:
-            changelog = changelog[: unreleased.start()] + new_section + changelog[unreleased.end():]
+            changelog = (
+                changelog[: unreleased.start()] + new_section + changelog[unreleased.end() :]
+            )
         else:
             first = changelog.index("\n## ") + 1 if "\n## " in changelog else len(changelog)
             changelog = changelog[:first] + new_section + changelog[first:]
@@ -171,7 +182,9 @@ def record(version: str, summary: str, rev: str = "HEAD", root: Path = ROOT) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("tags", help="create the missing vX.Y.Z tags from releases.yml")
     sub.add_parser("check", help="check releases.yml, tags, CHANGELOG.md and migrations agree")

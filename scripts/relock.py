@@ -71,8 +71,19 @@ def lock_mlflow_image() -> None:
     from uv import find_uv_bin
 
     subprocess.run(
-        [find_uv_bin(), "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
-         "--generate-hashes", "docker/mlflow/requirements.in", "-o", "docker/mlflow/requirements.txt"],
+        [
+            find_uv_bin(),
+            "pip",
+            "compile",
+            "--quiet",
+            "--universal",
+            "--python-version",
+            "3.11",
+            "--generate-hashes",
+            "docker/mlflow/requirements.in",
+            "-o",
+            "docker/mlflow/requirements.txt",
+        ],
         cwd=ROOT / "template",
         check=True,
     )

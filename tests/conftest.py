@@ -204,7 +204,9 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if IN_CI and report.skipped and item.get_closest_marker("docker") is not None:
         report.outcome = "failed"
-        report.longrepr = f"skipped under CI=true, which is not allowed for Docker tests: {report.longrepr}"
+        report.longrepr = (
+            f"skipped under CI=true, which is not allowed for Docker tests: {report.longrepr}"
+        )
 
 
 # Figures the Docker tier measures (image sizes, build and start times), printed at the end.
@@ -216,3 +218,22 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("Docker tier figures")
         for name, value in DOCKER_FIGURES.items():
             terminalreporter.write_line(f"{name:<55} {value}")
+
+
+def pre_commit(root: Path, *args: str):
+    """The project's real pre-commit config, with git redirected to local stand-in hook repos."""
+    import standin_hooks
+
+    env = standin_hooks.environment([root / ".pre-commit-config.yaml"])
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    command = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never", *args]
+    return run(command, cwd=root, env=env, check=False, timeout=1800)
+
+
+def run_pre_commit(project: Project) -> None:
+    """Every hook passes on the project and changes no file (all files staged first)."""
+    run(["git", "add", "--all"], cwd=project.root)
+    result = pre_commit(project.root)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    changed = run(["git", "diff", "--name-only"], cwd=project.root).stdout.strip()
+    assert changed == "", f"hooks modified the project: {changed}"

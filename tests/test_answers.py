@@ -56,9 +56,18 @@ INVALID = [
     ({"dvc_local_remote": ".."}, "dvc_local_remote must be outside the project"),
     ({"dvc_local_remote": "../"}, "not the project or its parent"),
     ({"dvc_local_remote": "../my storage"}, "no spaces"),
-    ({"dvc_s3_remote_url": "https://bucket.example.org"}, "dvc_s3_remote_url must be empty or look like s3://"),
-    ({"dvc_s3_remote_url": "s3://Bad_Bucket/x"}, "dvc_s3_remote_url must be empty or look like s3://"),
-    ({"dvc_s3_remote_url": "s3://bucket", "dvc_s3_endpoint_url": "ftp://minio"}, "dvc_s3_endpoint_url must be empty or an http(s) URL"),
+    (
+        {"dvc_s3_remote_url": "https://bucket.example.org"},
+        "dvc_s3_remote_url must be empty or look like s3://",
+    ),
+    (
+        {"dvc_s3_remote_url": "s3://Bad_Bucket/x"},
+        "dvc_s3_remote_url must be empty or look like s3://",
+    ),
+    (
+        {"dvc_s3_remote_url": "s3://bucket", "dvc_s3_endpoint_url": "ftp://minio"},
+        "dvc_s3_endpoint_url must be empty or an http(s) URL",
+    ),
 ]
 
 

@@ -34,14 +34,21 @@ def rendered(request, tmp_path_factory):
 
 
 def dockerfiles(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and (p.name == "Dockerfile" or p.suffix == ".Dockerfile"))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and (p.name == "Dockerfile" or p.suffix == ".Dockerfile")
+    )
 
 
 def compose_config(root: Path, *args: str) -> subprocess.CompletedProcess:
     if not docker_cli_available():
         skip_without("the docker CLI with Compose v2")
     # No .env in a render without tasks: the file must work with its defaults alone.
-    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(root)}
+    env = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": str(root),
+    }
     return run(["docker", "compose", "--profile", "*", "config", *args], cwd=root, env=env)
 
 
@@ -59,14 +66,22 @@ def test_container_files_exist(rendered):
         "notebooks/example.ipynb",
     ):
         assert (root / name).is_file(), name
-    assert {p.relative_to(root).as_posix() for p in dockerfiles(root)} == {"Dockerfile", "docker/mlflow/Dockerfile"}
+    assert {p.relative_to(root).as_posix() for p in dockerfiles(root)} == {
+        "Dockerfile",
+        "docker/mlflow/Dockerfile",
+    }
 
 
 def test_hadolint_finds_nothing(rendered):
     _, root = rendered
     for dockerfile in dockerfiles(root):
-        result = run([BIN / "hadolint", "--no-color", "--failure-threshold", "warning", dockerfile], check=False)
-        findings = [line for line in result.stdout.splitlines() if re.search(r" DL\d+ | SC\d+ ", line)]
+        result = run(
+            [BIN / "hadolint", "--no-color", "--failure-threshold", "warning", dockerfile],
+            check=False,
+        )
+        findings = [
+            line for line in result.stdout.splitlines() if re.search(r" DL\d+ | SC\d+ ", line)
+        ]
         blocking = [line for line in findings if re.search(r" (error|warning): ", line)]
         assert result.returncode == 0 and not blocking, result.stdout + result.stderr
 
@@ -75,9 +90,9 @@ def test_every_from_takes_the_base_image_argument(rendered):
     answers, root = rendered
     for dockerfile in dockerfiles(root):
         text = dockerfile.read_text()
-        assert not re.search(r"^#\s*syntax\s*=", text, re.MULTILINE | re.IGNORECASE), (
-            f"{dockerfile}: a syntax directive makes BuildKit pull its frontend from a registry"
-        )
+        assert not re.search(
+            r"^#\s*syntax\s*=", text, re.MULTILINE | re.IGNORECASE
+        ), f"{dockerfile}: a syntax directive makes BuildKit pull its frontend from a registry"
         assert f"ARG BASE_IMAGE=python:{answers['python_version']}-slim" in text
         stages: set[str] = set()
         for line in text.splitlines():
@@ -101,7 +116,9 @@ def test_compose_file_validates(rendered):
     assert "version" not in raw and raw["name"] == "demo-project"
     assert set(raw["services"]) == SERVICES
     compose_config(root, "--quiet")
-    run([BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", root / "compose.yaml"])
+    run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", root / "compose.yaml"]
+    )
 
 
 def test_compose_model_is_safe_by_default(rendered):
@@ -134,7 +151,16 @@ def test_compose_model_is_safe_by_default(rendered):
 def test_dockerignore_keeps_secrets_and_outputs_out(rendered):
     _, root = rendered
     entries = {line.strip() for line in (root / ".dockerignore").read_text().splitlines()}
-    assert {".git", ".env", ".venv", "data", "models", "mlruns", "mlartifacts", "mlflow.db"} <= entries
+    assert {
+        ".git",
+        ".env",
+        ".venv",
+        "data",
+        "models",
+        "mlruns",
+        "mlartifacts",
+        "mlflow.db",
+    } <= entries
 
 
 def test_notebook_is_stored_without_outputs(rendered):

@@ -41,9 +41,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def http(url: str, data: dict | None = None, timeout: float = 30, headers: dict | None = None) -> tuple[int, str]:
+def http(
+    url: str, data: dict | None = None, timeout: float = 30, headers: dict | None = None
+) -> tuple[int, str]:
     body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode()
@@ -59,7 +63,11 @@ class Stack:
         self.mlflow_port = free_port()
         self.jupyter_port = free_port()
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_BUILDKIT"))},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("COMPOSE_", "DOCKER_BUILDKIT"))
+            },
             "BASE_IMAGE": BASE_IMAGE,
             "CA_BUNDLE": CA_BUNDLE,
             "POSTGRES_IMAGE": POSTGRES_IMAGE,
@@ -69,15 +77,26 @@ class Stack:
         self.replaced_images: set[str] = set()  # ids a rebuild untagged
 
     def compose(self, *args: str, check: bool = True, timeout: int = 1800):
-        return run(["docker", "compose", *args], cwd=self.root, env=self.env, check=check, timeout=timeout)
+        return run(
+            ["docker", "compose", *args], cwd=self.root, env=self.env, check=check, timeout=timeout
+        )
 
     def docker(self, *args: str, check: bool = True, timeout: int = 1800):
         return run(["docker", *args], cwd=self.root, env=self.env, check=check, timeout=timeout)
 
     def build_prod(self):
         return self.docker(
-            "build", "--progress=plain", "--target", "prod", "--tag", f"{SLUG}:prod",
-            "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "--secret", f"id=ca_bundle,src={CA_BUNDLE}", ".",
+            "build",
+            "--progress=plain",
+            "--target",
+            "prod",
+            "--tag",
+            f"{SLUG}:prod",
+            "--build-arg",
+            f"BASE_IMAGE={BASE_IMAGE}",
+            "--secret",
+            f"id=ca_bundle,src={CA_BUNDLE}",
+            ".",
         )
 
     def api(self, path: str, data: dict | None = None) -> dict:
@@ -87,15 +106,21 @@ class Stack:
 
     def runs(self) -> list[dict]:
         """The runs of the project's experiment (none when the store has no such experiment)."""
-        status, body = http(f"http://127.0.0.1:{self.mlflow_port}/api/2.0/mlflow/experiments/get-by-name?experiment_name={SLUG}")
+        status, body = http(
+            f"http://127.0.0.1:{self.mlflow_port}/api/2.0/mlflow/experiments/get-by-name?experiment_name={SLUG}"
+        )
         if status == 404 and "RESOURCE_DOES_NOT_EXIST" in body:
             return []
         assert status == 200, body[:500]
         experiment_id = json.loads(body)["experiment"]["experiment_id"]
-        return self.api("/api/2.0/mlflow/runs/search", {"experiment_ids": [experiment_id]}).get("runs", [])
+        return self.api("/api/2.0/mlflow/runs/search", {"experiment_ids": [experiment_id]}).get(
+            "runs", []
+        )
 
     def containers(self) -> list[str]:
-        out = self.docker("ps", "--quiet", "--filter", f"label=com.docker.compose.project={SLUG}").stdout
+        out = self.docker(
+            "ps", "--quiet", "--filter", f"label=com.docker.compose.project={SLUG}"
+        ).stdout
         return out.split()
 
     def wait_until_up(self) -> float:
@@ -104,7 +129,9 @@ class Stack:
         return time.monotonic() - start
 
     def remove_everything(self) -> None:
-        self.compose("--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)
+        self.compose(
+            "--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "5", check=False
+        )
         for image in (*IMAGES, *self.replaced_images):
             self.docker("image", "rm", "--force", image, check=False)
 
@@ -129,7 +156,8 @@ def stack(tmp_path_factory):
 def dependency_layer_cached(log: str) -> bool:
     """In a `--progress=plain` log: the `uv sync --no-install-project` step came from the cache."""
     steps = {
-        line.split()[0] for line in log.splitlines()
+        line.split()[0]
+        for line in log.splitlines()
         if line.startswith("#") and "--no-install-project" in line and "RUN" in line
     }
     return bool(steps) and all(f"{step} CACHED" in log for step in steps)
@@ -139,7 +167,9 @@ def test_1_images_build_with_a_stand_in_base_and_a_ca_bundle(stack):
     start = time.monotonic()
     stack.compose("--progress=plain", "build")
     stack.build_prod()
-    DOCKER_FIGURES["build (all images, this run's cache state)"] = f"{time.monotonic() - start:.0f} s"
+    DOCKER_FIGURES["build (all images, this run's cache state)"] = (
+        f"{time.monotonic() - start:.0f} s"
+    )
     for image in IMAGES:
         stack.docker("image", "inspect", image)
     sizes = {
@@ -155,7 +185,9 @@ def test_1_images_build_with_a_stand_in_base_and_a_ca_bundle(stack):
 
     # A one-line source change: the dependency layers come from the cache.
     for image in IMAGES:
-        stack.replaced_images.add(stack.docker("image", "inspect", "--format", "{{.Id}}", image).stdout.strip())
+        stack.replaced_images.add(
+            stack.docker("image", "inspect", "--format", "{{.Id}}", image).stdout.strip()
+        )
     init = next((stack.root / "src").glob("*/__init__.py"))
     init.write_text(init.read_text() + "# a one-line change\n")
     start = time.monotonic()
@@ -166,12 +198,16 @@ def test_1_images_build_with_a_stand_in_base_and_a_ca_bundle(stack):
     DOCKER_FIGURES["rebuild dev after a one-line source change"] = f"{middle - start:.0f} s"
     DOCKER_FIGURES["rebuild prod after a one-line source change"] = f"{end - middle:.0f} s"
     for result in (dev, prod):
-        assert dependency_layer_cached(result.stdout + result.stderr), (result.stdout + result.stderr)[-3000:]
+        assert dependency_layer_cached(result.stdout + result.stderr), (
+            result.stdout + result.stderr
+        )[-3000:]
 
 
 def test_2_up_wait_makes_every_service_healthy(stack):
     DOCKER_FIGURES["docker compose up --wait (built images)"] = f"{stack.wait_until_up():.0f} s"
-    states = [json.loads(line) for line in stack.compose("ps", "--format", "json").stdout.splitlines()]
+    states = [
+        json.loads(line) for line in stack.compose("ps", "--format", "json").stdout.splitlines()
+    ]
     assert {s["Service"] for s in states} == {"mlflow", "jupyter"}
     assert all(s["State"] == "running" and s["Health"] == "healthy" for s in states), states
 
@@ -184,7 +220,9 @@ def test_3_train_and_evaluate_in_the_bash_service_track_to_compose_mlflow(stack)
     tracked = stack.api(f"/api/2.0/mlflow/runs/get?run_id={run_info['run_id']}")["run"]
     metrics = {m["key"]: m["value"] for m in tracked["data"]["metrics"]}
     assert metrics["test_accuracy"] > 0.9 and "train_accuracy" in metrics
-    versions = stack.api("/api/2.0/mlflow/model-versions/search?filter=" + urllib.parse.quote(f"name='{SLUG}'"))
+    versions = stack.api(
+        "/api/2.0/mlflow/model-versions/search?filter=" + urllib.parse.quote(f"name='{SLUG}'")
+    )
     assert run_info["run_id"] in {v["run_id"] for v in versions["model_versions"]}
     experiment_id = tracked["info"]["experiment_id"]
     listing = stack.api(
@@ -227,15 +265,31 @@ def test_4_jupyter_needs_its_token_and_nothing_runs_as_root_or_listens_beyond_lo
 def test_5_runs_survive_down_and_up(stack):
     stack.compose("down")
     stack.wait_until_up()
-    assert stack.api(f"/api/2.0/mlflow/runs/get?run_id={stack.run_id}")["run"]["info"]["status"] == "FINISHED"
+    assert (
+        stack.api(f"/api/2.0/mlflow/runs/get?run_id={stack.run_id}")["run"]["info"]["status"]
+        == "FINISHED"
+    )
 
 
 def test_6_the_example_notebook_runs_inside_jupyter(stack):
     stack.compose(
-        "exec", "-T", "jupyter", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-        "--output-dir", "/tmp", "--output", "executed", "notebooks/example.ipynb",
+        "exec",
+        "-T",
+        "jupyter",
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--output-dir",
+        "/tmp",
+        "--output",
+        "executed",
+        "notebooks/example.ipynb",
     )
-    executed = json.loads(stack.compose("exec", "-T", "jupyter", "cat", "/tmp/executed.ipynb").stdout)
+    executed = json.loads(
+        stack.compose("exec", "-T", "jupyter", "cat", "/tmp/executed.ipynb").stdout
+    )
     outputs = [o for cell in executed["cells"] for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o["output_type"] == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)
@@ -249,8 +303,18 @@ def test_7_the_prod_image_predicts_on_a_mounted_folder(stack, tmp_path):
     for path in [folder, *folder.rglob("*")]:
         os.chown(path, HOST_UID, HOST_UID)
     stack.docker(
-        "run", "--rm", "--network", "none", "--volume", f"{folder}:/work", f"{SLUG}:prod",
-        "predict", "--input", "input.parquet", "--output", "out/predictions.csv",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--volume",
+        f"{folder}:/work",
+        f"{SLUG}:prod",
+        "predict",
+        "--input",
+        "input.parquet",
+        "--output",
+        "out/predictions.csv",
     )
     rows = (folder / "out" / "predictions.csv").read_text().strip().splitlines()
     assert rows[0].split(",")[-1] == "prediction" and len(rows) > 50

@@ -10,7 +10,6 @@ import hashlib
 import json
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -59,7 +58,9 @@ def cached_outputs(project) -> dict[str, str]:
             path = project.root / out["path"]
             for file in sorted([path] if path.is_file() else path.rglob("*")):
                 if file.is_file():
-                    digests[str(file.relative_to(project.root))] = hashlib.sha256(file.read_bytes()).hexdigest()
+                    digests[str(file.relative_to(project.root))] = hashlib.sha256(
+                        file.read_bytes()
+                    ).hexdigest()
     return digests
 
 
@@ -98,7 +99,10 @@ def test_repro_runs_every_stage_then_nothing(project, first_repro):
 def test_a_model_parameter_reruns_train_and_evaluate_but_not_the_data(project, first_repro):
     params_file = project.root / "params.yaml"
     original = params_file.read_text()
-    splits = {p: (project.root / p).read_bytes() for p in ("data/processed/train.parquet", "data/processed/test.parquet")}
+    splits = {
+        p: (project.root / p).read_bytes()
+        for p in ("data/processed/train.parquet", "data/processed/test.parquet")
+    }
     params = yaml.safe_load(original)
     params["model"]["params"]["n_estimators"] = 50
     params_file.write_text(yaml.safe_dump(params, sort_keys=False))
@@ -119,7 +123,7 @@ def test_a_model_parameter_reruns_train_and_evaluate_but_not_the_data(project, f
 
 def test_metrics_show_lists_the_metrics(project, first_repro):
     output = dvc(project, "metrics", "show", "--json")
-    metrics = json.loads(output[output.index("{"):])
+    metrics = json.loads(output[output.index("{") :])
     values = next(iter(metrics.values()))["data"]["reports/metrics.json"]["data"]
     assert {"accuracy", "f1_macro", "balanced_accuracy"} <= set(values)
     assert values["accuracy"] > 0.9

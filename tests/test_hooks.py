@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-import standin_hooks
-from conftest import run
+from conftest import pre_commit, run
 
 pytestmark = pytest.mark.project
 
@@ -26,13 +24,6 @@ def git_project(source: Path, destination: Path) -> Path:
     run(["git", "init", "--quiet", "--initial-branch=main"], cwd=destination)
     run(["git", "add", "--all"], cwd=destination)
     return destination
-
-
-def pre_commit(root: Path, *args: str):
-    env = standin_hooks.environment([root / ".pre-commit-config.yaml"])
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never", *args]
-    return run(command, cwd=root, env=env, check=False, timeout=1800)
 
 
 def unstaged_changes(root: Path) -> str:

@@ -15,22 +15,33 @@ IDENTITY = ["-c", "user.name=Test User", "-c", "user.email=user@example.org"]
 
 
 def test_migrate_answers_renames_maps_drops_and_is_idempotent():
-    old = {"_commit": "v1.0.0", "author": "Ada", "flavour": "strawberry", "tags": ["a", "b"], "gone": 1}
-    changes = dict(
-        renamed={"author": "maintainer"},
-        mapped={"flavour": {"strawberry": "chocolate"}, "tags": {"a": "z"}},
-        dropped=["gone"],
-    )
+    old = {
+        "_commit": "v1.0.0",
+        "author": "Ada",
+        "flavour": "strawberry",
+        "tags": ["a", "b"],
+        "gone": 1,
+    }
+    changes = {
+        "renamed": {"author": "maintainer"},
+        "mapped": {"flavour": {"strawberry": "chocolate"}, "tags": {"a": "z"}},
+        "dropped": ["gone"],
+    }
     once = h.migrate_answers(old, **changes)
-    assert once == {"_commit": "v1.0.0", "maintainer": "Ada", "flavour": "chocolate", "tags": ["z", "b"]}
+    assert once == {
+        "_commit": "v1.0.0",
+        "maintainer": "Ada",
+        "flavour": "chocolate",
+        "tags": ["z", "b"],
+    }
     assert h.migrate_answers(once, **changes) == once
     assert old["author"] == "Ada"  # pure
 
 
 def test_a_rename_never_overwrites_an_answer_already_given():
-    assert h.migrate_answers({"author": "old", "maintainer": "new"}, renamed={"author": "maintainer"}) == {
-        "maintainer": "new"
-    }
+    assert h.migrate_answers(
+        {"author": "old", "maintainer": "new"}, renamed={"author": "maintainer"}
+    ) == {"maintainer": "new"}
 
 
 def test_invalid_answers_names_removed_choices_and_questions():
@@ -40,7 +51,14 @@ def test_invalid_answers_names_removed_choices_and_questions():
         "name": {"type": "str"},
         "computed": {"choices": ["{{ name }}"]},
     }
-    answers = {"_commit": "x", "flavour": "mint", "licence": "MIT", "name": "n", "computed": "y", "old": 1}
+    answers = {
+        "_commit": "x",
+        "flavour": "mint",
+        "licence": "MIT",
+        "name": "n",
+        "computed": "y",
+        "old": 1,
+    }
     assert h.invalid_answers(answers, config) == [
         "flavour: 'mint' is no longer a choice (choices: 'vanilla', 'chocolate')",
         "old: this template version has no such question",
@@ -51,7 +69,12 @@ def test_invalid_answers_names_removed_choices_and_questions():
 def test_the_real_copier_yml_loads_with_its_includes():
     config = h.load_copier_config(ROOT)
     assert config["reserved_names"]["default"]  # from includes/reserved-names.yml
-    assert h.question_choices(config["license"]) == ["MIT", "BSD-3-Clause", "Apache-2.0", "proprietary"]
+    assert h.question_choices(config["license"]) == [
+        "MIT",
+        "BSD-3-Clause",
+        "Apache-2.0",
+        "proprietary",
+    ]
     assert any("every_update.py" in str(m["command"]) for m in config["_migrations"])
 
 
@@ -83,7 +106,9 @@ def repo(tmp_path):
 
 def test_find_conflicts_lists_markers_and_rej_files(repo):
     assert h.find_conflicts(repo) == []
-    (repo / "edited.txt").write_text("<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n")
+    (repo / "edited.txt").write_text(
+        "<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n"
+    )
     (repo / "new.txt").write_text("text\n>>>>>>> after updating\n")
     (repo / "clean.txt.rej").write_text("@@ rejected hunk\n")  # ignored by .gitignore, still found
     (repo / "data.bin").write_bytes(b"\0<<<<<<< binary, changed\n")

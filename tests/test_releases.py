@@ -52,17 +52,28 @@ def test_a_tag_pointing_elsewhere_is_refused(clone):
 def test_recording_a_release_is_one_step(clone):
     changelog = (clone / "CHANGELOG.md").read_text()
     (clone / "CHANGELOG.md").write_text(
-        changelog.replace("## Unreleased\n", "## Unreleased\n\nDocker images.\n\n**How to update:** nothing to do.\n", 1)
+        changelog.replace(
+            "## Unreleased\n",
+            "## Unreleased\n\nDocker images.\n\n**How to update:** nothing to do.\n",
+            1,
+        )
     )
     run(["git", *IDENTITY, "-C", clone, "commit", "-qam", "Docker work", "--allow-empty"])
     head = releases.resolve("HEAD", clone)
     assert releases.record("0.2.0", "Docker images", root=clone) == head
     recorded = releases.load(clone)[-1]
-    assert recorded == {"version": "0.2.0", "commit": head, "date": recorded["date"], "summary": "Docker images"}
+    assert recorded == {
+        "version": "0.2.0",
+        "commit": head,
+        "date": recorded["date"],
+        "summary": "Docker images",
+    }
     assert releases.resolve("v0.2.0", clone) == head
     section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), "0.2.0")
     assert "Docker images." in section and "**How to update:** nothing to do." in section
-    assert (clone / "CHANGELOG.md").read_text().index("## Unreleased") < (clone / "CHANGELOG.md").read_text().index("## v0.2.0")
+    assert (clone / "CHANGELOG.md").read_text().index("## Unreleased") < (
+        clone / "CHANGELOG.md"
+    ).read_text().index("## v0.2.0")
     assert releases.problems(clone) == []
     yaml.safe_load((clone / "releases.yml").read_text())
     with pytest.raises(releases.ReleaseError, match="not above"):

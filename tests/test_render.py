@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, WORKING_TREE, copier_command, render, run
-from matrix import combination_id, combinations
+from matrix import combinations
 
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|%\}")  # GitHub Actions expressions are ${{ ... }}
 # docker/metadata-action's own placeholders, as in `type=semver,pattern={{major}}.{{minor}}`
@@ -48,8 +48,9 @@ def expected_files(answers: dict, package: str) -> set[str]:
         f"src/{package}/logging.yaml",
         f"src/{package}/provenance.py",
         "tests/conftest.py",
-        "tests/test_cli.py",
-        "tests/test_provenance.py",
+        "tests/integration/test_cli.py",
+        "tests/unit/test_architecture.py",
+        "tests/integration/test_provenance.py",
     }
     if answers["license"] != "proprietary":
         files.add("LICENSE")
@@ -66,7 +67,13 @@ def expected_files(answers: dict, package: str) -> set[str]:
     return files
 
 
-DVC_FILES = {".dvc/config", ".dvc/.gitignore", ".dvcignore", "dvc.yaml", "tests/test_pipeline.py"}
+DVC_FILES = {
+    ".dvc/config",
+    ".dvc/.gitignore",
+    ".dvcignore",
+    "dvc.yaml",
+    "tests/integration/test_pipeline.py",
+}
 
 
 def all_files(root: Path) -> list[Path]:
@@ -194,7 +201,11 @@ def test_dvc_pipeline_and_default_local_remote(tmp_path):
 
 @pytest.mark.parametrize(
     ("remote", "url"),
-    [("/srv/dvc/demo", "/srv/dvc/demo"), ("~/dvc-storage/demo", "~/dvc-storage/demo"), ("../../shared/demo", "../../../shared/demo")],
+    [
+        ("/srv/dvc/demo", "/srv/dvc/demo"),
+        ("~/dvc-storage/demo", "~/dvc-storage/demo"),
+        ("../../shared/demo", "../../../shared/demo"),
+    ],
 )
 def test_local_remote_paths(tmp_path, remote, url):
     root = render(tmp_path / "demo-project", {"dvc_local_remote": remote})
@@ -202,7 +213,10 @@ def test_local_remote_paths(tmp_path, remote, url):
 
 
 def test_s3_remote_adds_the_extra_and_a_second_remote(tmp_path):
-    answers = {"dvc_s3_remote_url": "s3://team-bucket/demo", "dvc_s3_endpoint_url": "https://minio.example.org:9000"}
+    answers = {
+        "dvc_s3_remote_url": "s3://team-bucket/demo",
+        "dvc_s3_endpoint_url": "https://minio.example.org:9000",
+    }
     root = render(tmp_path / "demo-project", answers)
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
     assert any(dep.startswith("dvc[s3]>=") for dep in pyproject["project"]["dependencies"])
@@ -210,7 +224,10 @@ def test_s3_remote_adds_the_extra_and_a_second_remote(tmp_path):
     assert {"dvc", "dvc-s3"} <= {package["name"] for package in lock["package"]}
     config = (root / ".dvc/config").read_text()
     assert "    remote = local" in config  # the local folder stays the default
-    assert "['remote \"s3\"']\n    url = s3://team-bucket/demo\n    endpointurl = https://minio.example.org:9000" in config
+    assert (
+        "['remote \"s3\"']\n    url = s3://team-bucket/demo\n    endpointurl = https://minio.example.org:9000"
+        in config
+    )
 
 
 def test_copy_tasks_make_a_git_repository_without_a_git_identity(tmp_path):
@@ -232,7 +249,13 @@ def test_copy_tasks_make_a_git_repository_without_a_git_identity(tmp_path):
     assert git("status", "--porcelain") == ""
     assert git("branch", "--show-current") == "main"
     tracked = set(git("ls-files").splitlines())
-    assert {".copier-answers.yml", ".dvc/config", ".dvc/.gitignore", ".dvcignore", "dvc.yaml"} <= tracked
+    assert {
+        ".copier-answers.yml",
+        ".dvc/config",
+        ".dvc/.gitignore",
+        ".dvcignore",
+        "dvc.yaml",
+    } <= tracked
 
 
 def test_copy_tasks_leave_an_enclosing_repository_alone(tmp_path):

@@ -18,8 +18,10 @@ WORKFLOW = ".github/workflows/template-update.yml"
 
 
 def runs(condition: str, operation: str) -> bool:
-    text = jinja2.Environment(undefined=jinja2.ChainableUndefined).from_string(str(condition)).render(
-        _copier_operation=operation, _stage="task"
+    text = (
+        jinja2.Environment(undefined=jinja2.ChainableUndefined)
+        .from_string(str(condition))
+        .render(_copier_operation=operation, _stage="task")
     )
     return text.strip().lower() not in {"", "false", "0", "no", "off", "none"}
 
@@ -35,7 +37,9 @@ def test_tasks_run_on_copy_only(task):
 
 def test_template_update_workflow_only_for_github(tmp_path):
     assert not (render(tmp_path / "none", {"ci_provider": "none"}) / ".github").exists()
-    workflow = yaml.safe_load((render(tmp_path / "gh", {"ci_provider": "github"}) / WORKFLOW).read_text())
+    workflow = yaml.safe_load(
+        (render(tmp_path / "gh", {"ci_provider": "github"}) / WORKFLOW).read_text()
+    )
     assert workflow["permissions"] == {}
     assert set(workflow["jobs"]["update"]["permissions"]) <= {"contents", "pull-requests", "issues"}
     steps = workflow["jobs"]["update"]["steps"]

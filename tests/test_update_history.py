@@ -14,15 +14,15 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 import yaml
 from packaging.version import Version
+from updating import COPIER_VERSIONS, LATEST, Copier, commit_all, git
 
 import conftest
 from conftest import ROOT, Project, run
-from updating import COPIER_VERSIONS, LATEST, Copier, commit_all, git
 
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "migrations"))
@@ -62,7 +62,9 @@ def template(tmp_path_factory) -> tuple[Path, str]:
     run(["git", "clone", "-q", "--no-tags", ROOT, clone])
     tracked = set(run(["git", "ls-files", "-z"], cwd=clone).stdout.split("\0")) - {""}
     current = set(
-        run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT).stdout.split("\0")
+        run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT
+        ).stdout.split("\0")
     ) - {""}
     for name in tracked - current:
         (clone / name).unlink(missing_ok=True)
@@ -93,7 +95,11 @@ def replace(pattern: str, new: str, fallback: str) -> Callable[[str], str]:
 
 
 def comment_for(path: str) -> str:
-    return "User note kept by the update." if path.endswith((".md", ".txt")) else "# user note kept by the update"
+    return (
+        "User note kept by the update."
+        if path.endswith((".md", ".txt"))
+        else "# user note kept by the update"
+    )
 
 
 def moved_paths_after(release: str) -> dict[str, str | list[str]]:
@@ -111,11 +117,15 @@ def moved_paths_after(release: str) -> dict[str, str | list[str]]:
 
 def user_edits(project: Path, package: str, release: str) -> dict[str, Callable[[str], str]]:
     edits = {
-        f"src/{package}/features.py": append('\n\ndef user_feature() -> int:\n    """Added by the user."""\n    return 42'),
+        f"src/{package}/features.py": append(
+            '\n\ndef user_feature() -> int:\n    """Added by the user."""\n    return 42'
+        ),
         "README.md": append("\n## Our notes\n\nWritten by the team, kept by every update."),
         "params.yaml": replace(r"^(\s*n_estimators:) 200$", r"\1 150", "# user: tuned"),
     }
-    edits.update({name: append(comment_for(name)) for name in COMPOSE_FILES if (project / name).is_file()})
+    edits.update(
+        {name: append(comment_for(name)) for name in COMPOSE_FILES if (project / name).is_file()}
+    )
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     for source in moved_paths_after(release):
         source = source.format_map(answers)
@@ -142,15 +152,21 @@ def quality_gate(project: Project) -> None:
     runner(project)
 
 
-@pytest.mark.parametrize("copier_version", COPIER_VERSIONS, ids=[f"copier-{v}" for v in COPIER_VERSIONS])
+@pytest.mark.parametrize(
+    "copier_version", COPIER_VERSIONS, ids=[f"copier-{v}" for v in COPIER_VERSIONS]
+)
 @pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
 @pytest.mark.parametrize("release", RELEASES, ids=[f"from-v{r}" for r in RELEASES])
-def test_update_from_release_keeps_every_edit(template, release, answer_set, copier_version, tmp_path):
+def test_update_from_release_keeps_every_edit(
+    template, release, answer_set, copier_version, tmp_path
+):
     template_root, version = template
     copier = Copier(copier_version, tmp_path / "home")
     answers = ANSWER_SETS[answer_set]
     # Tasks run (no --skip-tasks) in an environment without any git identity.
-    project_root = copier.copy(template_root, tmp_path / "demo-project", f"v{release}", answers, tasks=True)
+    project_root = copier.copy(
+        template_root, tmp_path / "demo-project", f"v{release}", answers, tasks=True
+    )
     package = yaml.safe_load((project_root / ".copier-answers.yml").read_text())["package_name"]
     edits = user_edits(project_root, package, release)
     for path, edit in edits.items():

@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from updating import APP_CFG, COPIER_VERSIONS, LATEST, Copier, build_synthetic_template, commit_all, git
+from updating import (
+    APP_CFG,
+    COPIER_VERSIONS,
+    LATEST,
+    Copier,
+    build_synthetic_template,
+    commit_all,
+    git,
+)
 
 VERSION_PARAMS = [
     pytest.param(v, id=f"copier-{v}", marks=() if v == LATEST else pytest.mark.project)
@@ -64,9 +71,13 @@ def status(project: Path) -> str:
     return git(project, "status", "--porcelain", "--untracked-files=all")
 
 
-def v1_project_with_edits(copier: Copier, template: Path, tmp_path: Path, conflicting: bool = False) -> Path:
+def v1_project_with_edits(
+    copier: Copier, template: Path, tmp_path: Path, conflicting: bool = False
+) -> Path:
     """A v1 project answered away from the defaults, with user edits committed."""
-    project = copier.copy(template, tmp_path / "project", "v1.0.0", {"author": "Ada", "flavour": "strawberry"})
+    project = copier.copy(
+        template, tmp_path / "project", "v1.0.0", {"author": "Ada", "flavour": "strawberry"}
+    )
     edit_line(project / "app.cfg", 1 if conflicting else 3, "setting_x = USER")
     append(project / "info.txt", "user note")
     append(project / "legacy.txt", "user line")
@@ -88,7 +99,9 @@ def test_jump_carries_every_edit_through_every_release(jumped):
     assert recorded["_commit"] == "v3.0.0"
     assert recorded["maintainer"] == "Ada" and "author" not in recorded
     assert recorded["flavour"] == "chocolate"
-    assert (project / "info.txt").read_text() == "flavour = chocolate\nmaintainer = Ada\nend\nuser note\n"
+    assert (
+        project / "info.txt"
+    ).read_text() == "flavour = chocolate\nmaintainer = Ada\nend\nuser note\n"
     # A file the template deleted is kept because the user had edited it, and said so.
     assert (project / "legacy.txt").read_text().endswith("user line\n")
     assert "legacy.txt: kept with your edits" in result.stderr
@@ -115,7 +128,10 @@ def test_conflicts_are_loud_and_left_for_the_user(copier, template, tmp_path):
     listed = result.stderr.split("conflicts to resolve in these files:")[1]
     assert "conf/app.cfg" in listed and "info.txt" in listed
     merged = (project / "conf/app.cfg").read_text()
-    assert "<<<<<<< before updating\nsetting_x = USER\n=======\nsetting_2 = 20  # changed in v2\n>>>>>>> after updating" in merged
+    assert (
+        "<<<<<<< before updating\nsetting_x = USER\n=======\nsetting_2 = 20  # changed in v2\n>>>>>>> after updating"
+        in merged
+    )
     assert "<<<<<<< before updating" in (project / "info.txt").read_text()
     assert answers(project)["_commit"] == "v2.0.0"  # the update itself is kept
 
@@ -135,12 +151,20 @@ def test_untouched_files_simply_follow_the_template(copier, template, tmp_path):
     result = copier.update(project)
     assert result.returncode == 0, result.stderr
     assert sorted(line[3:] for line in status(project).splitlines()) == [
-        ".copier-answers.yml", "app.cfg", "conf/app.ini", "info.txt", "legacy.txt"
+        ".copier-answers.yml",
+        "app.cfg",
+        "conf/app.ini",
+        "info.txt",
+        "legacy.txt",
     ]
     assert not (project / "legacy.txt").exists()
     assert "berth migration" not in result.stderr
     assert answers(project) | {"_src_path": None} == {
-        "_commit": "v3.0.0", "_src_path": None, "flavour": "vanilla", "maintainer": "nobody", "name": "demo"
+        "_commit": "v3.0.0",
+        "_src_path": None,
+        "flavour": "vanilla",
+        "maintainer": "nobody",
+        "name": "demo",
     }
 
 
@@ -182,7 +206,9 @@ def test_same_version_update_changes_nothing(jumped, tmp_path):
     assert status(project) == ""
 
 
-def test_tasks_run_once_on_copy_in_the_destination_without_a_git_identity(copier, template, tmp_path):
+def test_tasks_run_once_on_copy_in_the_destination_without_a_git_identity(
+    copier, template, tmp_path
+):
     destination = tmp_path / "project"
     copier.copy(template, destination, "v1.0.0", tasks=True)
     assert copier.task_log == [f"copy {destination}"]
@@ -195,7 +221,9 @@ def test_tasks_run_once_on_copy_in_the_destination_without_a_git_identity(copier
 def test_release_migrations_run_twice_change_nothing(jumped, template):
     """Run each release migration again, both stages, after a real update: no change."""
     copier, project, _ = jumped
-    snapshot = {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".git" not in p.parts}
+    snapshot = {
+        p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
     env = copier.env | {
         "VERSION_FROM": "v1.0.0",
         "VERSION_TO": "v3.0.0",
@@ -208,7 +236,8 @@ def test_release_migrations_run_twice_change_nothing(jumped, template):
             subprocess.run(
                 [sys.executable, script, ".copier-answers.yml"],
                 cwd=project,
-                env=env | {"STAGE": stage, "VERSION_CURRENT": version, "VERSION_PEP440_CURRENT": version},
+                env=env
+                | {"STAGE": stage, "VERSION_CURRENT": version, "VERSION_PEP440_CURRENT": version},
                 check=True,
                 capture_output=True,
             )
@@ -218,14 +247,24 @@ def test_release_migrations_run_twice_change_nothing(jumped, template):
 
 def test_before_stage_migration_twice_changes_nothing(template, tmp_path):
     copier = Copier(LATEST, tmp_path / "home")
-    project = copier.copy(template, tmp_path / "project", "v1.0.0", {"author": "Ada", "flavour": "strawberry"})
-    env = copier.env | {"STAGE": "before", "VERSION_FROM": "v1.0.0", "VERSION_TO": "v3.0.0", "VERSION_CURRENT": "3.0.0"}
+    project = copier.copy(
+        template, tmp_path / "project", "v1.0.0", {"author": "Ada", "flavour": "strawberry"}
+    )
+    env = copier.env | {
+        "STAGE": "before",
+        "VERSION_FROM": "v1.0.0",
+        "VERSION_TO": "v3.0.0",
+        "VERSION_CURRENT": "3.0.0",
+    }
     contents = []
     for _ in range(2):
         for version in ("2.0.0", "3.0.0"):
             subprocess.run(
                 [sys.executable, template / "migrations" / f"v{version}.py", ".copier-answers.yml"],
-                cwd=project, env=env, check=True, capture_output=True,
+                cwd=project,
+                env=env,
+                check=True,
+                capture_output=True,
             )
         contents.append((project / ".copier-answers.yml").read_text())
     assert contents[0] == contents[1]

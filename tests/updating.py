@@ -87,7 +87,14 @@ class Copier:
     def __call__(self, *args: Any, cwd: Path | None = None, check: bool = True):
         return run([*copier_cmd(self.version), *map(str, args)], cwd=cwd, env=self.env, check=check)
 
-    def copy(self, template: Path, destination: Path, ref: str, data: dict[str, Any] | None = None, tasks: bool = False):
+    def copy(
+        self,
+        template: Path,
+        destination: Path,
+        ref: str,
+        data: dict[str, Any] | None = None,
+        tasks: bool = False,
+    ):
         args = ["copy", "--trust", "--defaults", "--quiet", "--vcs-ref", ref]
         if not tasks:
             args.append("--skip-tasks")
@@ -121,7 +128,10 @@ def _every_update_migrations() -> list[dict[str, Any]]:
     script = "{{ _copier_conf.src_path }}/migrations/every_update.py"
     common = ["{{ _copier_python }}", script, "{{ _copier_conf.answers_file }}"]
     return [
-        {"command": [*common, "check-answers", "{{ _copier_conf.data | tojson }}"], "when": "{{ _stage == 'before' }}"},
+        {
+            "command": [*common, "check-answers", "{{ _copier_conf.data | tojson }}"],
+            "when": "{{ _stage == 'before' }}",
+        },
         {"command": [*common, "finish"], "when": "{{ _stage == 'after' }}"},
     ]
 
@@ -146,8 +156,14 @@ def _config(questions: dict[str, Any], releases: list[str]) -> str:
         "_templates_suffix": ".jinja",
         "_tasks": [
             # The tasks a real template has: git init, and a witness of where tasks ran.
-            {"command": "git rev-parse --is-inside-work-tree >/dev/null 2>&1 || git init --quiet", "when": "{{ _copier_operation == 'copy' }}"},
-            {"command": 'echo "{{ _copier_operation }} {{ _copier_conf.dst_path }}" >> "$BERTH_TASK_LOG"', "when": "{{ _copier_operation == 'copy' }}"},
+            {
+                "command": "git rev-parse --is-inside-work-tree >/dev/null 2>&1 || git init --quiet",
+                "when": "{{ _copier_operation == 'copy' }}",
+            },
+            {
+                "command": 'echo "{{ _copier_operation }} {{ _copier_conf.dst_path }}" >> "$BERTH_TASK_LOG"',
+                "when": "{{ _copier_operation == 'copy' }}",
+            },
         ],
         "_migrations": [*map(_release_migration, releases), *_every_update_migrations()],
     }
@@ -182,14 +198,20 @@ def build_synthetic_template(root: Path) -> Path:
     (t / "{{_copier_conf.answers_file}}.jinja").write_text(
         "# Changes here will be overwritten by Copier; do not edit by hand.\n{{ _copier_answers|to_nice_yaml -}}\n"
     )
-    (t / "README.md.jinja").write_text("# {{ name }}\n\nA synthetic project.\n\n## Usage\n\nRun it.\n")
+    (t / "README.md.jinja").write_text(
+        "# {{ name }}\n\nA synthetic project.\n\n## Usage\n\nRun it.\n"
+    )
     (t / "legacy.txt").write_text("legacy line 1\nlegacy line 2\n")
 
     # v1
     questions_v1 = {
         "name": {"type": "str", "default": "demo"},
         "author": {"type": "str", "default": "nobody"},
-        "flavour": {"type": "str", "choices": ["vanilla", "chocolate", "strawberry"], "default": "vanilla"},
+        "flavour": {
+            "type": "str",
+            "choices": ["vanilla", "chocolate", "strawberry"],
+            "default": "vanilla",
+        },
     }
     (root / "copier.yml").write_text(_config(questions_v1, []))
     (t / "app.cfg").write_text("\n".join(APP_CFG) + "\n")
@@ -198,14 +220,20 @@ def build_synthetic_template(root: Path) -> Path:
     git(root, "tag", "v1.0.0")
 
     # v2: a move with a change, an answer rename
-    questions_v2 = {"name": questions_v1["name"], "maintainer": questions_v1["author"], "flavour": questions_v1["flavour"]}
+    questions_v2 = {
+        "name": questions_v1["name"],
+        "maintainer": questions_v1["author"],
+        "flavour": questions_v1["flavour"],
+    }
     (root / "copier.yml").write_text(_config(questions_v2, ["2.0.0"]))
     (t / "conf").mkdir()
     (t / "app.cfg").unlink()
     v2 = list(APP_CFG)
     v2[1] = "setting_2 = 20  # changed in v2"
     (t / "conf" / "app.cfg").write_text("\n".join(v2) + "\n")
-    (t / "info.txt.jinja").write_text("flavour = {{ flavour }}\nmaintainer = {{ maintainer }}\nend\n")
+    (t / "info.txt.jinja").write_text(
+        "flavour = {{ flavour }}\nmaintainer = {{ maintainer }}\nend\n"
+    )
     (root / "migrations" / "v2.0.0.py").write_text(
         MIGRATION_FILE.format(
             doc="v2.0.0: app.cfg moved to conf/app.cfg; the question `author` is now `maintainer`.",
@@ -217,7 +245,11 @@ def build_synthetic_template(root: Path) -> Path:
 
     # v3: another move with a change, a removed choice, a deleted file
     questions_v3 = dict(questions_v2)
-    questions_v3["flavour"] = {"type": "str", "choices": ["vanilla", "chocolate"], "default": "vanilla"}
+    questions_v3["flavour"] = {
+        "type": "str",
+        "choices": ["vanilla", "chocolate"],
+        "default": "vanilla",
+    }
     (root / "copier.yml").write_text(_config(questions_v3, ["2.0.0", "3.0.0"]))
     (t / "conf" / "app.cfg").unlink()
     v3 = list(v2)
