@@ -13,8 +13,8 @@ import importlib.util
 import re
 import shutil
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
