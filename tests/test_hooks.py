@@ -95,7 +95,7 @@ def test_hooks_reject_and_fix_bad_code(tmp_path_factory):
     ugly = root / "src/demo_project/ugly.py"
     ugly.write_text(UGLY)
     notebook = root / "notebooks/explore.ipynb"
-    notebook.parent.mkdir()
+    notebook.parent.mkdir(exist_ok=True)  # the template ships notebooks/ too
     notebook.write_text(json.dumps(NOTEBOOK, indent=1) + "\n")
     run(["git", "add", "--all"], cwd=root)
 
