@@ -25,7 +25,7 @@ import pytest
 
 from conftest import DOCKER_FIGURES, docker_engine_available, render, run, skip_without
 
-pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("docker")]
+pytestmark = pytest.mark.docker
 
 SLUG = "berth-e2e"  # the folder name, so the defaults derive every name from it
 BASE_IMAGE = os.environ.get("BERTH_BASE_IMAGE", "local/python:3.13")

@@ -14,7 +14,7 @@ import time
 import pytest
 import yaml
 
-pytestmark = [pytest.mark.project, pytest.mark.xdist_group("dvc")]
+pytestmark = pytest.mark.project
 
 STAGES = ("prepare", "train", "evaluate")
 RUN_QUERY = """

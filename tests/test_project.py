@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-pytestmark = [pytest.mark.project, pytest.mark.xdist_group("project")]
+pytestmark = pytest.mark.project
 
 # The defaults, and a non-default set on the interpreter our machines run natively.
 ANSWER_SETS = {

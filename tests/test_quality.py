@@ -203,3 +203,15 @@ def test_berths_own_workflows_pass_zizmor():
     assert result.returncode == 0, result.stdout + result.stderr
     result = check_jsonschema("vendor.dependabot", ROOT / ".github" / "dependabot.yml")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_berths_ci_tests_the_oldest_supported_copier():
+    """The CI matrix runs the Copier that copier.yml declares as the minimum, and the latest."""
+    from updating import min_copier_version
+
+    workflow = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
+    matrices = [
+        job.get("strategy", {}).get("matrix", {}).get("copier")
+        for job in workflow["jobs"].values()
+    ]
+    assert [min_copier_version(), "latest"] in matrices
