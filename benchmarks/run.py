@@ -162,8 +162,68 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
     return [row]
 
 
+def release_pair() -> tuple[str, str]:
+    """The newest release that ships a migration, and the release before it."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import releases
+
+    versions = [str(r["version"]) for r in releases.load()]
+    migrated = [v for v in versions if (ROOT / "migrations" / f"v{v}.py").is_file()]
+    if not migrated or versions.index(migrated[-1]) == 0:
+        sys.exit("update benchmark: no recorded release with a migration yet")
+    newest = migrated[-1]
+    return versions[versions.index(newest) - 1], newest
+
+
+def committed_copy(args: list, destination: Path) -> None:
+    sh(args)
+    if not (destination / ".git").exists():
+        sh(["git", "init", "-q"], cwd=destination)
+    sh(["git", "add", "-A"], cwd=destination)
+    sh(["git", *GIT_IDENTITY, "commit", "-qm", "generated", "--allow-empty"], cwd=destination)
+
+
+def bench_update(repeat: int, tmp: Path) -> list[Row]:
+    """`copier update` across one release that runs a migration, vs a trivial template's."""
+    old, new = release_pair()
+    template = tmp / "berth"
+    sh(["git", "clone", "-q", "--no-tags", ROOT, template])
+    sh([sys.executable, ROOT / "scripts" / "releases.py", "tags"], cwd=template)
+    trivial = trivial_template(tmp, versions=2)
+    berth = Row(f"update: Berth v{old} -> v{new} (migration)")
+    floor = Row("update: trivial template v1 -> v2")
+    berth.ratio_of, berth.target = floor.name, "<= 1.5x"
+    for i in range(repeat):
+        small, big = tmp / f"t{i}", tmp / f"b{i}"
+        committed_copy(
+            copier("copy", "-q", "--defaults", "--vcs-ref", "v1.0.0", trivial, small), small
+        )
+        committed_copy(
+            copier(
+                "copy",
+                "-q",
+                "--defaults",
+                "--trust",
+                "--skip-tasks",
+                "--vcs-ref",
+                f"v{old}",
+                template,
+                big,
+            ),
+            big,
+        )
+        floor.samples.append(
+            timed(sh, copier("update", "-q", "--defaults", "--vcs-ref", "v2.0.0"), small)
+        )
+        berth.samples.append(
+            timed(sh, copier("update", "-q", "--defaults", "--trust", "--vcs-ref", f"v{new}"), big)
+        )
+    return [berth, floor]
+
+
 BENCHMARKS: dict[str, Callable[[int, Path], list[Row]]] = {
     "copy": bench_copy,
+    "update": bench_update,
     "first-prediction": bench_first_prediction,
 }
 
