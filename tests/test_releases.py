@@ -84,6 +84,10 @@ def test_recording_a_release_is_one_step(clone):
 
 
 def test_record_writes_a_how_to_update_note_when_none_was_written(clone):
+    changelog = clone / "CHANGELOG.md"
+    head, _, rest = changelog.read_text().partition("## Unreleased\n")
+    _, _, older = rest.partition("\n## v")
+    changelog.write_text(f"{head}## Unreleased\n\n## v{older}")  # nothing written yet
     releases.record("0.1.1", "A fix", root=clone)
     section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), "0.1.1")
     assert "A fix" in section and "**How to update:**" in section

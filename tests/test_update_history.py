@@ -95,11 +95,11 @@ def replace(pattern: str, new: str, fallback: str) -> Callable[[str], str]:
 
 
 def comment_for(path: str) -> str:
-    return (
-        "User note kept by the update."
-        if path.endswith((".md", ".txt"))
-        else "# user note kept by the update"
-    )
+    if path.endswith((".md", ".txt")):
+        return "User note kept by the update."
+    if path.endswith(".py"):
+        return "\n\n# user note kept by the update"  # black wants two blank lines there
+    return "# user note kept by the update"
 
 
 def moved_paths_after(release: str) -> dict[str, str | list[str]]:
