@@ -211,7 +211,6 @@ def test_berths_ci_tests_the_oldest_supported_copier():
 
     workflow = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
     matrices = [
-        job.get("strategy", {}).get("matrix", {}).get("copier")
-        for job in workflow["jobs"].values()
+        job.get("strategy", {}).get("matrix", {}).get("copier") for job in workflow["jobs"].values()
     ]
     assert [min_copier_version(), "latest"] in matrices
