@@ -52,7 +52,14 @@ def test_a_tag_pointing_elsewhere_is_refused(clone):
         releases.create_tags(clone)
 
 
+def next_versions() -> tuple[str, str]:
+    """A minor and a patch release above the newest recorded one."""
+    major, minor, patch = (int(part) for part in str(releases.load()[-1]["version"]).split("."))
+    return f"{major}.{minor + 1}.0", f"{major}.{minor}.{patch + 1}"
+
+
 def test_recording_a_release_is_one_step(clone):
+    new, _ = next_versions()
     changelog = (clone / "CHANGELOG.md").read_text()
     (clone / "CHANGELOG.md").write_text(
         changelog.replace(
@@ -63,24 +70,24 @@ def test_recording_a_release_is_one_step(clone):
     )
     run(["git", *IDENTITY, "-C", clone, "commit", "-qam", "Docker work", "--allow-empty"])
     head = releases.resolve("HEAD", clone)
-    assert releases.record("0.2.0", "Docker images", root=clone) == head
+    assert releases.record(new, "Docker images", root=clone) == head
     recorded = releases.load(clone)[-1]
     assert recorded == {
-        "version": "0.2.0",
+        "version": new,
         "commit": head,
         "date": recorded["date"],
         "summary": "Docker images",
     }
-    assert releases.resolve("v0.2.0", clone) == head
-    section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), "0.2.0")
+    assert releases.resolve(f"v{new}", clone) == head
+    section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), new)
     assert "Docker images." in section and "**How to update:** nothing to do." in section
     assert (clone / "CHANGELOG.md").read_text().index("## Unreleased") < (
         clone / "CHANGELOG.md"
-    ).read_text().index("## v0.2.0")
+    ).read_text().index(f"## v{new}")
     assert releases.problems(clone) == []
     yaml.safe_load((clone / "releases.yml").read_text())
     with pytest.raises(releases.ReleaseError, match="not above"):
-        releases.record("0.2.0", "again", root=clone)
+        releases.record(new, "again", root=clone)
 
 
 def test_record_writes_a_how_to_update_note_when_none_was_written(clone):
@@ -88,6 +95,7 @@ def test_record_writes_a_how_to_update_note_when_none_was_written(clone):
     head, _, rest = changelog.read_text().partition("## Unreleased\n")
     _, _, older = rest.partition("\n## v")
     changelog.write_text(f"{head}## Unreleased\n\n## v{older}")  # nothing written yet
-    releases.record("0.1.1", "A fix", root=clone)
-    section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), "0.1.1")
+    _, fix = next_versions()
+    releases.record(fix, "A fix", root=clone)
+    section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), fix)
     assert "A fix" in section and "**How to update:**" in section

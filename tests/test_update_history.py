@@ -134,11 +134,17 @@ def user_edits(project: Path, package: str, release: str) -> dict[str, Callable[
     return edits
 
 
+# Written by the copy task with fresh random secrets, untracked: present, never compared.
+UNTRACKED_SECRETS = ".env"
+
+
 def files(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in root.rglob("*")
-        if p.is_file() and ".git" not in p.relative_to(root).parts
+        if p.is_file()
+        and ".git" not in p.relative_to(root).parts
+        and str(p.relative_to(root)) != UNTRACKED_SECRETS
     }
 
 
@@ -183,6 +189,9 @@ def test_update_from_release_keeps_every_edit(
         template_root, tmp_path / "fresh" / "demo-project", f"v{version}", answers
     )
     fresh, updated = files(fresh_root), files(project_root)
+    if (project_root / UNTRACKED_SECRETS).exists():
+        env_before = (project_root / UNTRACKED_SECRETS).read_text()
+        assert "JUPYTER_TOKEN=" in env_before  # the update kept the user's secrets
     moved = {src.format_map(recorded): dst for src, dst in moved_paths_after(release).items()}
     expected = dict(fresh)
     for path, edit in edits.items():
