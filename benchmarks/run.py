@@ -73,6 +73,10 @@ def trivial_template(where: Path, versions: int = 1) -> Path:
     template = where / "trivial-template"
     template.mkdir()
     (template / "copier.yml").write_text("project_name:\n  type: str\n  default: demo\n")
+    if versions > 1:  # updatable: Copier needs the answers file to know where it came from
+        (template / "{{_copier_conf.answers_file}}.jinja").write_text(
+            "{{ _copier_answers|to_nice_yaml -}}\n"
+        )
     sh(["git", "init", "-q"], cwd=template)
     for number in range(1, versions + 1):
         (template / "README.md.jinja").write_text(
@@ -188,7 +192,7 @@ def bench_update(repeat: int, tmp: Path) -> list[Row]:
     old, new = release_pair()
     template = tmp / "berth"
     sh(["git", "clone", "-q", "--no-tags", ROOT, template])
-    sh([sys.executable, ROOT / "scripts" / "releases.py", "tags"], cwd=template)
+    sh([sys.executable, template / "scripts" / "releases.py", "tags"], cwd=template)
     trivial = trivial_template(tmp, versions=2)
     berth = Row(f"update: Berth v{old} -> v{new} (migration)")
     floor = Row("update: trivial template v1 -> v2")
