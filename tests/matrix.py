@@ -10,29 +10,21 @@ of two questions, as far as they can meet, at least once.
 from __future__ import annotations
 
 import itertools
+import sys
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "migrations"))
+from _helpers import load_copier_config  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 MAX_PRODUCT = 32
 
 
-def _load_config() -> dict[str, Any]:
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!include", lambda loader, node: {})
-    merged: dict[str, Any] = {}
-    for document in yaml.load_all((ROOT / "copier.yml").read_text(), Loader=Loader):
-        if isinstance(document, dict):
-            merged.update(document)
-    return merged
-
-
-CONFIG = _load_config()
+CONFIG = load_copier_config(ROOT)  # the same loader the migrations use
 
 
 def questions() -> dict[str, dict[str, Any]]:

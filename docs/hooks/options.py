@@ -6,24 +6,18 @@ question: its type, default, choices and help text, read from copier.yml.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 MARKER = "<!-- options-table -->"
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "migrations"))
+from _helpers import load_copier_config  # noqa: E402
 
 
 def _load_questions() -> dict[str, dict[str, Any]]:
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!include", lambda loader, node: {})
-    merged: dict[str, Any] = {}
-    for document in yaml.load_all((ROOT / "copier.yml").read_text(), Loader=Loader):
-        if isinstance(document, dict):
-            merged.update(document)
+    merged = load_copier_config(ROOT)  # the loader the migrations and the tests use
     return {
         name: spec
         for name, spec in merged.items()
