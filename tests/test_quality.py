@@ -214,7 +214,9 @@ def test_berths_ci_tests_the_oldest_supported_copier():
     assert [min_copier_version(), "latest"] in matrices
 
 
-@pytest.mark.parametrize("lock", sorted((ROOT / "includes/locks").glob("*.lock")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "lock", sorted((ROOT / "includes/locks").glob("*.lock")), ids=lambda p: p.stem
+)
 def test_stored_locks_are_raw_blocks_around_the_project_name(lock):
     """Jinja must not scan ~1 MB of lock as template text: only the project's name is Jinja."""
     text = lock.read_text()
