@@ -143,7 +143,9 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
 
     uv = find_uv_bin()
     total = Row("copy to predictions (warm cache)", target="<= 30 s")
-    steps = {name: Row(f"step: {name}") for name in ("copy", "uv sync", "train", "evaluate", "predict")}
+    steps = {
+        name: Row(f"step: {name}") for name in ("copy", "uv sync", "train", "evaluate", "predict")
+    }
     env = project_env()
     warm = tmp / "warm"
     sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, warm))
