@@ -172,8 +172,9 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
         name: Row(f"step: {name}") for name in ("copy", "uv sync", "train", "evaluate", "predict")
     }
     env = project_env()
+    template = committed_berth(tmp)
     warm = tmp / "warm"
-    sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, warm))
+    sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, warm))
     sh([uv, "sync", "--locked", "-q"], cwd=warm, env=env)  # fills the package cache
     for i in range(repeat):
         project = tmp / f"p{i}"
@@ -184,7 +185,7 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
         predict = ["predict", "--input", "data/processed/test.parquet", "--output", "p.csv"]
         journey = {  # step: (command, folder, environment)
             "copy": (
-                copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, project),
+                copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, project),
                 None,
                 None,
             ),
