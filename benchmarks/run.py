@@ -257,9 +257,7 @@ DOCKER_CA_BUNDLE = os.environ.get("BERTH_CA_BUNDLE", "/etc/ssl/certs/ca-certific
 
 def docker_engine_answers() -> bool:
     try:
-        return (
-            subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
-        )
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -331,7 +329,9 @@ def bench_docker(repeat: int, tmp: Path) -> list[Row]:
         base = image_size(DOCKER_BASE_IMAGE)
         init = next((project / "src").glob("*/__init__.py"))
         for i in range(repeat):
-            replaced.update(docker_output("image", "inspect", "--format", "{{.Id}}", *images).split())
+            replaced.update(
+                docker_output("image", "inspect", "--format", "{{.Id}}", *images).split()
+            )
             with init.open("a") as handle:
                 handle.write(f"# one-line change {i}\n")
             prod.samples.append(timed(sh, build_prod, project, env))

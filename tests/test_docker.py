@@ -345,7 +345,8 @@ def test_7b_the_prod_image_holds_the_runtime_only(stack):
         ).stdout
     )
     importable = inventory["importable"]
-    absent = ["flask", "sqlalchemy", "alembic", "gunicorn", "pyarrow", "dvc", "jupyterlab", "pytest"]
+    server = ("flask", "sqlalchemy", "alembic", "gunicorn")  # MLflow's server and SQL store
+    absent = [*server, "pyarrow", "dvc", "jupyterlab", "pytest"]
     assert not [name for name in absent if importable[name]], importable
     assert all(importable[name] for name in ("mlflow", "skops", "fastparquet", "matplotlib"))
     assert "mlflow_skinny" in inventory["distributions"]
