@@ -75,7 +75,7 @@ class Stack:
             "MLFLOW_PORT": str(self.mlflow_port),
             "JUPYTER_PORT": str(self.jupyter_port),
         }
-        self.replaced_images: set[str] = set()  # ids a rebuild untagged
+        self.replaced_images: set[str] = set()  # ids a rebuild untagged, extra tags
 
     def compose(self, *args: str, check: bool = True, timeout: int = 1800):
         return run(
@@ -85,14 +85,15 @@ class Stack:
     def docker(self, *args: str, check: bool = True, timeout: int = 1800):
         return run(["docker", *args], cwd=self.root, env=self.env, check=check, timeout=timeout)
 
-    def build_prod(self):
+    def build_prod(self, tag: str = f"{SLUG}:prod", *build_args: str):
         return self.docker(
             "build",
             "--progress=plain",
             "--target",
             "prod",
             "--tag",
-            f"{SLUG}:prod",
+            tag,
+            *(arg for value in build_args for arg in ("--build-arg", value)),
             "--build-arg",
             f"BASE_IMAGE={BASE_IMAGE}",
             "--secret",
@@ -396,6 +397,26 @@ def test_7d_the_prod_image_alone_says_to_point_it_at_a_server(stack):
     assert "Traceback" not in result.stderr
     error = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert len(error) == 1 and "MLFLOW_TRACKING_URI" in error[0], result.stderr[-2000:]
+
+
+PYC_COUNT = "import pathlib, sys; print(sum(1 for _ in pathlib.Path(sys.prefix).rglob('*.pyc')))"
+
+
+def test_7e_prod_bytecode_is_a_build_argument(stack):
+    """By default the dependencies carry no bytecode; PROD_BYTECODE=1 compiles it ahead."""
+    stack.replaced_images.add(f"{SLUG}:prod-bytecode")  # removed with the others at the end
+    stack.build_prod(f"{SLUG}:prod-bytecode", "PROD_BYTECODE=1")
+    counts = {
+        tag: int(
+            stack.docker(
+                "run", "--rm", "--entrypoint", "python", f"{SLUG}:{tag}", "-c", PYC_COUNT
+            ).stdout
+        )
+        for tag in ("prod", "prod-bytecode")
+    }
+    # Only the project's own modules are compiled by default (a handful, not thousands).
+    assert counts["prod"] < 50 and counts["prod-bytecode"] > 1000, counts
+    assert "train" in stack.docker("run", "--rm", f"{SLUG}:prod-bytecode", "--help").stdout
 
 
 def test_8_the_postgres_profile_keeps_runs_in_postgresql(stack):
