@@ -259,11 +259,116 @@ def bench_update(repeat: int, tmp: Path) -> list[Row]:
     return [berth, floor]
 
 
+# The Docker benchmark builds with the same stand-ins as the Docker tier of the tests.
+DOCKER_BASE_IMAGE = os.environ.get("BERTH_BASE_IMAGE", "local/python:3.13")
+DOCKER_CA_BUNDLE = os.environ.get("BERTH_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+
+
+def docker_engine_answers() -> bool:
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def docker_output(*args: str) -> str:
+    result = subprocess.run(["docker", *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"benchmark command failed: docker {' '.join(args)}\n{result.stderr[-3000:]}")
+    return result.stdout.strip()
+
+
+def image_size(image: str) -> int:
+    return int(docker_output("image", "inspect", "--format", "{{.Size}}", image))
+
+
+def bench_docker(repeat: int, tmp: Path) -> list[Row]:
+    """A generated project's images: prod size, rebuilds after a source change, `up --wait`.
+
+    The project is built once (not timed: a cold build depends on the package cache), then
+    each run appends one line to the package's __init__.py and rebuilds `prod` and `dev`,
+    measures the prod image above its base, and starts the stack from its built images on
+    new volumes (`up --wait` until MLflow and JupyterLab are healthy), then removes it.
+    Containers, volumes, networks and images it created are removed at the end.
+    """
+    slug = f"berth-bench-{os.getpid()}"  # compose project and image names derive from it
+    project = tmp / slug
+    sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, project))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    env.update(
+        BASE_IMAGE=DOCKER_BASE_IMAGE,
+        CA_BUNDLE=DOCKER_CA_BUNDLE,
+        MLFLOW_PORT=str(free_port()),
+        JUPYTER_PORT=str(free_port()),
+    )
+    prod_image = f"{slug}:prod"
+    images = [prod_image, f"{slug}-dev", f"{slug}-mlflow"]
+    build_prod = [
+        "docker",
+        "build",
+        "--quiet",
+        "--target",
+        "prod",
+        "--tag",
+        prod_image,
+        "--build-arg",
+        f"BASE_IMAGE={DOCKER_BASE_IMAGE}",
+        "--secret",
+        f"id=ca_bundle,src={DOCKER_CA_BUNDLE}",
+        ".",
+    ]
+    build_dev = ["docker", "compose", "--progress=plain", "build", "jupyter"]
+    size = Row("docker: prod image above its base", unit="MB", target="<= 350 MB")
+    prod = Row("docker: rebuild prod after a one-line source change", target="<= 10 s")
+    dev = Row("docker: rebuild dev after a one-line source change", target="<= 10 s")
+    up = Row("docker: compose up --wait (built images, new volumes)", target="<= 20 s")
+    replaced: set[str] = set()  # image ids a rebuild untagged
+    down = ["docker", "compose", "--profile", "*", "down", "--volumes", "--remove-orphans"]
+    try:
+        sh(["docker", "compose", "--progress=plain", "build"], cwd=project, env=env)
+        sh(build_prod, cwd=project, env=env)
+        base = image_size(DOCKER_BASE_IMAGE)
+        init = next((project / "src").glob("*/__init__.py"))
+        for i in range(repeat):
+            replaced.update(
+                docker_output("image", "inspect", "--format", "{{.Id}}", *images).split()
+            )
+            with init.open("a") as handle:
+                handle.write(f"# one-line change {i}\n")
+            prod.samples.append(timed(sh, build_prod, project, env))
+            dev.samples.append(timed(sh, build_dev, project, env))
+            size.samples.append((image_size(prod_image) - base) / 1e6)
+            up.samples.append(
+                timed(
+                    sh,
+                    ["docker", "compose", "up", "--detach", "--wait", "--wait-timeout", "300"],
+                    project,
+                    env,
+                )
+            )
+            sh([*down, "--timeout", "5"], cwd=project, env=env)
+    finally:
+        subprocess.run([*down, "--timeout", "5"], cwd=project, env=env, capture_output=True)
+        for image in [*images, *sorted(replaced)]:
+            subprocess.run(["docker", "image", "rm", "--force", image], capture_output=True)
+    return [size, prod, dev, up]
+
+
 BENCHMARKS: dict[str, Callable[[int, Path], list[Row]]] = {
     "copy": bench_copy,
     "update": bench_update,
     "first-prediction": bench_first_prediction,
+    "docker": bench_docker,
 }
+NEEDS_DOCKER = {"docker"}
 
 
 def table(rows: list[Row]) -> str:
@@ -301,9 +406,18 @@ def main() -> None:
     options = parser.parse_args()
     # Users' Pythons keep bytecode caches; without them every run recompiles Copier's imports.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    selected = list(options.only or BENCHMARKS)
+    if NEEDS_DOCKER & set(selected) and not docker_engine_answers():
+        if options.only:
+            sys.exit(
+                "docker benchmark: no Docker engine answers `docker info`; start one "
+                "(`bash .ci/docker-engine.sh` on our machines) or leave out --only docker"
+            )
+        print("skipping docker: no Docker engine answers `docker info`", file=sys.stderr)
+        selected = [name for name in selected if name not in NEEDS_DOCKER]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="berth-bench-") as tmp:
-        for name in options.only or BENCHMARKS:
+        for name in selected:
             print(f"running {name} x{options.repeat} ...", file=sys.stderr)
             workdir = Path(tmp) / name
             workdir.mkdir()

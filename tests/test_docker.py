@@ -4,7 +4,8 @@ One project (the defaults) goes through the issue's steps in order: build every 
 (BASE_IMAGE = a local stand-in, CA_BUNDLE set), `up --wait`, train and evaluate in the
 `bash` service against the compose MLflow server, the security checks, down/up
 persistence, the example notebook inside `jupyter`, the `prod` image on a mounted folder,
-the PostgreSQL profile, and removal of everything the tier created. Needs an engine
+its contents (the runtime only), its commands against the compose MLflow server and its
+one-line error without one, the PostgreSQL profile, and removal of everything the tier created. Needs an engine
 (`bash .ci/docker-engine.sh`); under CI=true it may not be skipped.
 """
 
@@ -74,7 +75,7 @@ class Stack:
             "MLFLOW_PORT": str(self.mlflow_port),
             "JUPYTER_PORT": str(self.jupyter_port),
         }
-        self.replaced_images: set[str] = set()  # ids a rebuild untagged
+        self.replaced_images: set[str] = set()  # ids a rebuild untagged, extra tags
 
     def compose(self, *args: str, check: bool = True, timeout: int = 1800):
         return run(
@@ -84,14 +85,15 @@ class Stack:
     def docker(self, *args: str, check: bool = True, timeout: int = 1800):
         return run(["docker", *args], cwd=self.root, env=self.env, check=check, timeout=timeout)
 
-    def build_prod(self):
+    def build_prod(self, tag: str = f"{SLUG}:prod", *build_args: str):
         return self.docker(
             "build",
             "--progress=plain",
             "--target",
             "prod",
             "--tag",
-            f"{SLUG}:prod",
+            tag,
+            *(arg for value in build_args for arg in ("--build-arg", value)),
             "--build-arg",
             f"BASE_IMAGE={BASE_IMAGE}",
             "--secret",
@@ -320,6 +322,101 @@ def test_7_the_prod_image_predicts_on_a_mounted_folder(stack, tmp_path):
     assert rows[0].split(",")[-1] == "prediction" and len(rows) > 50
     assert (folder / "out" / "predictions.csv").stat().st_uid == HOST_UID
     assert "train" in stack.docker("run", "--rm", f"{SLUG}:prod").stdout  # CMD --help
+
+
+PROD_INVENTORY = """
+import importlib.util, json, pathlib, sysconfig
+site = pathlib.Path(sysconfig.get_path("purelib"))
+names = ["flask", "sqlalchemy", "alembic", "gunicorn", "pyarrow", "dvc", "jupyterlab", "pytest",
+         "mlflow", "skops", "fastparquet", "matplotlib", "sklearn"]
+print(json.dumps({
+    "importable": {name: importlib.util.find_spec(name) is not None for name in names},
+    "distributions": sorted(p.name.split("-")[0].lower() for p in site.glob("*.dist-info")),
+    "ui_bundle": (site / "mlflow" / "server" / "js").exists(),
+    "test_suites": sorted(str(p.relative_to(site)) for p in site.glob("*/tests")),
+}))
+"""
+
+
+def test_7b_the_prod_image_holds_the_runtime_only(stack):
+    """No MLflow server, UI, database store, DVC, Arrow or dev tools; no test suites."""
+    inventory = json.loads(
+        stack.docker(
+            "run", "--rm", "--entrypoint", "python", f"{SLUG}:prod", "-c", PROD_INVENTORY
+        ).stdout
+    )
+    importable = inventory["importable"]
+    server = ("flask", "sqlalchemy", "alembic", "gunicorn")  # MLflow's server and SQL store
+    absent = [*server, "pyarrow", "dvc", "jupyterlab", "pytest"]
+    assert not [name for name in absent if importable[name]], importable
+    assert all(importable[name] for name in ("mlflow", "skops", "fastparquet", "matplotlib"))
+    assert "mlflow_skinny" in inventory["distributions"]
+    assert "mlflow" not in inventory["distributions"]
+    assert not inventory["ui_bundle"]
+    assert inventory["test_suites"] == []
+
+
+def test_7c_prod_commands_track_to_the_compose_mlflow_server(stack, tmp_path):
+    folder = tmp_path / "job"
+    folder.mkdir()
+    os.chown(folder, HOST_UID, HOST_UID)
+    network = stack.docker(
+        "network", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={SLUG}"
+    ).stdout.split()
+    assert len(network) == 1
+    job = [
+        "run",
+        "--rm",
+        "--network",
+        network[0],
+        "--env",
+        "MLFLOW_TRACKING_URI=http://mlflow:5000",
+        "--volume",
+        f"{folder}:/work",
+        f"{SLUG}:prod",
+    ]
+    stack.docker(*job, "train")
+    stack.docker(*job, "evaluate", "--no-promote")
+    run_id = json.loads((folder / "models" / "run.json").read_text())["run_id"]
+    tracked = stack.api(f"/api/2.0/mlflow/runs/get?run_id={run_id}")["run"]
+    metrics = {m["key"]: m["value"] for m in tracked["data"]["metrics"]}
+    assert metrics["test_accuracy"] > 0.9
+    experiment_id = tracked["info"]["experiment_id"]
+    listing = stack.api(
+        f"/api/2.0/mlflow-artifacts/artifacts?path={experiment_id}/{run_id}/artifacts/evaluation"
+    )
+    assert {"evaluation.png", "metrics.json"} <= {Path(f["path"]).name for f in listing["files"]}
+    # The local model is the logged one, downloaded from the server; it pins the MLflow version.
+    logged = (folder / "models" / "model" / "requirements.txt").read_text().splitlines()
+    assert any(line.startswith("mlflow==") for line in logged), logged
+
+
+def test_7d_the_prod_image_alone_says_to_point_it_at_a_server(stack):
+    result = stack.docker("run", "--rm", f"{SLUG}:prod", "train", check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    error = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(error) == 1 and "MLFLOW_TRACKING_URI" in error[0], result.stderr[-2000:]
+
+
+PYC_COUNT = "import pathlib, sys; print(sum(1 for _ in pathlib.Path(sys.prefix).rglob('*.pyc')))"
+
+
+def test_7e_prod_bytecode_is_a_build_argument(stack):
+    """By default the dependencies carry no bytecode; PROD_BYTECODE=1 compiles it ahead."""
+    stack.replaced_images.add(f"{SLUG}:prod-bytecode")  # removed with the others at the end
+    stack.build_prod(f"{SLUG}:prod-bytecode", "PROD_BYTECODE=1")
+    counts = {
+        tag: int(
+            stack.docker(
+                "run", "--rm", "--entrypoint", "python", f"{SLUG}:{tag}", "-c", PYC_COUNT
+            ).stdout
+        )
+        for tag in ("prod", "prod-bytecode")
+    }
+    # Only the project's own modules are compiled by default (a handful, not thousands).
+    assert counts["prod"] < 50 and counts["prod-bytecode"] > 1000, counts
+    assert "train" in stack.docker("run", "--rm", f"{SLUG}:prod-bytecode", "--help").stdout
 
 
 def test_8_the_postgres_profile_keeps_runs_in_postgresql(stack):

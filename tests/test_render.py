@@ -181,6 +181,21 @@ def test_lock_matches_the_project(rendered):
     assert "dvc-s3" not in names
 
 
+def test_runtime_dependencies_leave_the_server_and_tools_to_groups(rendered):
+    """The prod image installs [project.dependencies] only: the MLflow client, no DVC."""
+    answers, root = rendered
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    runtime = {re.split(r"[\[<>=]", dep)[0] for dep in pyproject["project"]["dependencies"]}
+    assert {"mlflow-skinny", "skops", "fastparquet", "scikit-learn"} <= runtime
+    assert not runtime & {"mlflow", "dvc", "pyarrow"}
+    groups = pyproject["dependency-groups"]
+    assert [dep.split(">")[0] for dep in groups["mlflow"]] == ["mlflow"]
+    assert ("dvc" in groups) == answers["use_dvc"]
+    default = pyproject["tool"]["uv"]["default-groups"]
+    assert default == ["dev", "mlflow", *(["dvc"] if answers["use_dvc"] else [])]
+    assert "--no-default-groups" in (root / "Dockerfile").read_text()
+
+
 def test_dvc_pipeline_and_default_local_remote(tmp_path):
     root = render(tmp_path / "demo-project")
     pipeline = yaml.safe_load((root / "dvc.yaml").read_text())
@@ -219,7 +234,7 @@ def test_s3_remote_adds_the_extra_and_a_second_remote(tmp_path):
     }
     root = render(tmp_path / "demo-project", answers)
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
-    assert any(dep.startswith("dvc[s3]>=") for dep in pyproject["project"]["dependencies"])
+    assert any(dep.startswith("dvc[s3]>=") for dep in pyproject["dependency-groups"]["dvc"])
     lock = tomllib.loads((root / "uv.lock").read_text())
     assert {"dvc", "dvc-s3"} <= {package["name"] for package in lock["package"]}
     config = (root / ".dvc/config").read_text()
