@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import fastparquet
 import pandas as pd
 import yaml
 
@@ -53,7 +54,10 @@ def read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ProjectError(f"{path}: file not found")
     try:
-        frame = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
+        if path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path)
+        else:  # fastparquet's own API: pandas deprecates its fastparquet engine
+            frame = fastparquet.ParquetFile(path).to_pandas()
     except Exception as error:  # pandas raises many types for malformed files
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ProjectError(f"{path}: cannot read table ({detail})") from error
@@ -86,7 +90,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
         if path.suffix.lower() == ".csv":
             frame.to_csv(temporary, index=False)
         else:
-            frame.to_parquet(temporary, index=False)
+            fastparquet.write(temporary, frame, write_index=False)
 
 
 def write_split(features: pd.DataFrame, target: pd.Series, target_name: str, path: Path) -> None:
