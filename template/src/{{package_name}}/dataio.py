@@ -57,12 +57,24 @@ def read_table(path: Path) -> pd.DataFrame:
         if path.suffix.lower() == ".csv":
             frame = pd.read_csv(path)
         else:  # fastparquet's own API: pandas deprecates its fastparquet engine
-            frame = fastparquet.ParquetFile(path).to_pandas()
+            frame = _text_as_str(fastparquet.ParquetFile(path).to_pandas())
     except Exception as error:  # pandas raises many types for malformed files
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ProjectError(f"{path}: cannot read table ({detail})") from error
     if frame.empty:
         raise ProjectError(f"{path}: the table has no rows")
+    return frame
+
+
+def _text_as_str(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas' text dtype, as pandas itself reads them.
+
+    Files written by pyarrow come back from fastparquet with text columns as objects that
+    hold None for missing values; the pipeline's imputers expect NaN.
+    """
+    for name in frame.columns[frame.dtypes == object]:
+        if frame[name].dropna().map(type).eq(str).all():
+            frame[name] = frame[name].astype("str")
     return frame
 
 
