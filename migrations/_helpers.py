@@ -16,13 +16,16 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
+from collections.abc import Iterable
 
 import yaml
 
@@ -58,10 +61,37 @@ def head_files(project: Path) -> set[str]:
 
 def head_bytes(project: Path, path: str) -> bytes | None:
     """A file as the user committed it before the update, or None."""
-    result = subprocess.run(
-        ["git", "show", f"HEAD:./{path}"], cwd=project, capture_output=True, check=False
+    return head_contents(project, [path])[path]
+
+
+def head_contents(project: Path, paths: list[str]) -> dict[str, bytes | None]:
+    """Several committed files (None: not committed, or not a file) with one git process."""
+    found: dict[str, bytes | None] = dict.fromkeys(paths)
+    batch = [p for p in found if "\n" not in p]  # cat-file reads one name a line
+    for path in found.keys() - set(batch):
+        result = subprocess.run(
+            ["git", "show", f"HEAD:./{path}"], cwd=project, capture_output=True, check=False
+        )
+        found[path] = result.stdout if result.returncode == 0 else None
+    if not batch:
+        return found
+    out = git(
+        project,
+        "cat-file",
+        "--batch",
+        input="".join(f"HEAD:./{path}\n" for path in batch).encode(),
     )
-    return result.stdout if result.returncode == 0 else None
+    position = 0
+    for path in batch:
+        end = out.index(b"\n", position)
+        header = out[position:end].split(b" ")
+        position = end + 1
+        if len(header) == 3 and header[2].isdigit():  # <object> <type> <size>, then content
+            size = int(header[2])
+            if header[1] == b"blob":
+                found[path] = out[position : position + size]
+            position += size + 1
+    return found
 
 
 def read_bytes(path: Path) -> bytes | None:
@@ -214,7 +244,7 @@ class Context:
             version_pep440_to=env.get("VERSION_PEP440_TO") or None,
         )
 
-    @property
+    @cached_property
     def state_dir(self) -> Path:
         path = git(self.project, "rev-parse", "--git-path", STATE_DIR).decode().strip()
         return (self.project / path).resolve()
@@ -237,19 +267,32 @@ class Context:
             raise MigrationError(f"{self.answers_file} is not committed; cannot migrate")
         return yaml.safe_load(content) or {}
 
-    def render(self, ref: str, answers: dict[str, Any]) -> Path:
-        """The template at `ref` rendered for `answers` (cached for this update)."""
+    def render(
+        self, ref: str, answers: dict[str, Any], paths: Iterable[str] | None = None
+    ) -> Path:
+        """The template at `ref` rendered for `answers` (cached for this update).
+
+        With `paths`, only those files are rendered (the rest of the template is excluded),
+        which is all a 3-way merge needs; a render that lacks one of them is confirmed by a
+        full render, so a path the exclusion did not let through never passes for a file the
+        release does not ship.
+        """
         data = {k: v for k, v in answers.items() if not k.startswith("_")}
         key = hashlib.sha256(json.dumps([ref, data], sort_keys=True).encode()).hexdigest()[:16]
-        destination = self.state_dir / "renders" / key
-        if (destination / ".berth-rendered").is_file():
-            return destination / "project"
+        wanted = None if paths is None else sorted(set(paths))
+        renders = self.state_dir / "renders"
+        for manifest in sorted(renders.glob(f"{key}-*/.berth-rendered")):
+            covered = json.loads(manifest.read_text())["paths"]
+            if covered is None or (wanted is not None and set(wanted) <= set(covered)):
+                return manifest.parent / "project"
+        suffix = "all" if wanted is None else hashlib.sha256(json.dumps(wanted).encode()).hexdigest()[:8]
+        destination = renders / f"{key}-{suffix}"
         shutil.rmtree(destination, ignore_errors=True)
-        from copier import run_copy  # the migration runs on Copier's own interpreter
+        from copier import Worker  # the migration runs on Copier's own interpreter
 
-        run_copy(
-            str(self.template_root),
-            destination / "project",
+        with Worker(
+            src_path=str(self.template_root),
+            dst_path=destination / "project",
             data=data,
             vcs_ref=ref,
             defaults=True,
@@ -258,15 +301,30 @@ class Context:
             skip_tasks=True,
             unsafe=True,
             answers_file=self.answers_file,
-        )
-        (destination / ".berth-rendered").write_text(ref)
+        ) as worker:
+            if wanted is not None:
+                # The template's own exclusions come last again, so they still win.
+                worker.exclude = [*only(wanted), *worker.template.exclude]
+            worker.run_copy()
+        (destination / "project").mkdir(parents=True, exist_ok=True)
+        if wanted is not None and not all((destination / "project" / p).is_file() for p in wanted):
+            return self.render(ref, answers)
+        (destination / ".berth-rendered").write_text(json.dumps({"ref": ref, "paths": wanted}))
         return destination / "project"
 
-    def render_at_version(self, version: str, answers: dict[str, Any]) -> Path:
+    def render_at_version(
+        self, version: str, answers: dict[str, Any], paths: Iterable[str] | None = None
+    ) -> Path:
         """The release `version` (its `v` tag; the target commit when it is the target)."""
         if self.version_pep440_to and version == self.version_pep440_to:
-            return self.render(self.version_to, answers)
-        return self.render(f"v{version}", answers)
+            return self.render(self.version_to, answers, paths)
+        return self.render(f"v{version}", answers, paths)
+
+
+def only(paths: list[str]) -> list[str]:
+    """Copier exclusion patterns (gitignore syntax) that let exactly `paths` through."""
+    escaped = (re.sub(r"([\\*?\[\]]| $)", r"\\\1", path) for path in paths)
+    return ["*", *(f"!/{path}" for path in escaped)]
 
 
 # ─── the steps ──────────────────────────────────────────────────────────────
@@ -290,25 +348,60 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
     ours: the user's committed file; theirs: the file at its new path as this release
     renders it. When a later release of the same update moves it again, the merged file is
     left for that release's migration to carry on (recorded in the state folder).
+
+    Renders hold only the files compared. The new release is rendered only when a file
+    needs it: a moved file the user left as the old release made it, whose new places
+    Copier has just written from the new release (new paths, not committed before), needs
+    nothing more.
     """
     state = ctx.load_state()
     old_answers = ctx.old_answers()
     new_answers = read_answers(ctx.project / ctx.answers_file)
     committed = head_files(ctx.project)
-    target = None  # the new release's rendering, made only when needed
+    plan = []  # (source, its new places, the version it was carried to, or None)
     for source, destinations in moves.items():
         if isinstance(destinations, str):
             destinations = [destinations]
-        source = source.format_map(old_answers)
-        destinations = [d.format_map(new_answers) for d in destinations]
-        carried = state["carried"].get(source)
-        if carried:
-            ours = read_bytes(ctx.project / source)
-            base_root = ctx.render_at_version(carried, new_answers)
-        else:
-            ours = head_bytes(ctx.project, source)
-            base_root = ctx.render(ctx.version_from, old_answers)
-        base = read_bytes(base_root / source)
+        plan.append(
+            (
+                source.format_map(old_answers),
+                [d.format_map(new_answers) for d in destinations],
+                state["carried"].get(source.format_map(old_answers)),
+            )
+        )
+    fresh = [source for source, _, carried in plan if not carried]
+    # ours: as committed, or as an earlier release of this update carried it
+    ours_of = head_contents(ctx.project, fresh) if fresh else {}
+    ours_of.update({s: read_bytes(ctx.project / s) for s, _, carried in plan if carried})
+    bases: dict[str, bytes | None] = {}
+    if fresh:
+        root = ctx.render(ctx.version_from, old_answers, fresh)
+        bases.update({source: read_bytes(root / source) for source in fresh})
+    for carried in {carried for _, _, carried in plan if carried}:
+        sources = [source for source, _, c in plan if c == carried]
+        root = ctx.render_at_version(carried, new_answers, sources)
+        bases.update({source: read_bytes(root / source) for source in sources})
+
+    def settled_by_copier(source: str, destinations: list[str], carried: str | None) -> bool:
+        """Unedited, and every new place is a new file Copier wrote from the new release."""
+        return (
+            not carried
+            and ours_of[source] == bases[source]
+            and all(d not in committed and (ctx.project / d).is_file() for d in destinations)
+            and (source in destinations or not (ctx.project / source).is_file())
+        )
+
+    needed = [
+        path
+        for source, destinations, carried in plan
+        if bases[source] is not None
+        and ours_of[source] is not None
+        and not settled_by_copier(source, destinations, carried)
+        for path in [*destinations, source]
+    ]
+    target = ctx.render(ctx.version_to, new_answers, needed) if needed else None
+    for source, destinations, carried in plan:
+        ours, base = ours_of[source], bases[source]
         if base is None:
             continue  # the old release did not render it for these answers
         if ours is None:
@@ -319,15 +412,17 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
                     ctx.notes.append(f"{destination}: not created, you had deleted {source}")
             _mark_handled(state, source)
             continue
-        if target is None:
-            target = ctx.render(ctx.version_to, new_answers)
+        if settled_by_copier(source, destinations, carried):
+            _mark_handled(state, source)
+            continue
         for destination in destinations:
             final = read_bytes(target / destination)
             if final is not None:
                 theirs, write_state = final, False
             else:  # a later release of this update moves or deletes it again
                 theirs = read_bytes(
-                    ctx.render_at_version(ctx.version_current, new_answers) / destination
+                    ctx.render_at_version(ctx.version_current, new_answers, [destination])
+                    / destination
                 )
                 write_state = True
                 if theirs is None:
@@ -371,10 +466,11 @@ def keep_deleted_edits(ctx: Context) -> None:
     ]
     if not missing:
         return
-    base_root = ctx.render(ctx.version_from, ctx.old_answers())
+    base_root = ctx.render(ctx.version_from, ctx.old_answers(), missing)
+    committed = head_contents(ctx.project, missing)
     for path in missing:
         base = read_bytes(base_root / path)
-        ours = head_bytes(ctx.project, path)
+        ours = committed[path]
         if base is None or ours is None or ours == base:
             continue
         out = ctx.project / path
