@@ -121,7 +121,7 @@ def merge(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
 def load_copier_config(template_root: Path = TEMPLATE_ROOT) -> dict[str, Any]:
     """copier.yml merged across its documents, with `!include` resolved like Copier does."""
 
-    class Loader(yaml.SafeLoader):
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built with it
         pass
 
     def include(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
@@ -577,6 +577,15 @@ class Migration:
     choices_mapped: dict[str, dict[Any, Any]] = field(default_factory=dict)
     answers_dropped: list[str] = field(default_factory=list)
     files_moved: dict[str, str | list[str]] = field(default_factory=dict)
+
+    def stages(self) -> set[str]:
+        """The stages this migration has work in; its copier.yml entry runs in exactly these."""
+        stages = set()
+        if self.answers_renamed or self.choices_mapped or self.answers_dropped:
+            stages.add("before")
+        if self.files_moved:
+            stages.add("after")
+        return stages
 
     def apply(self, ctx: Context) -> None:
         if ctx.stage == "before":

@@ -99,3 +99,28 @@ def test_record_writes_a_how_to_update_note_when_none_was_written(clone):
     releases.record(fix, "A fix", root=clone)
     section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), fix)
     assert "A fix" in section and "**How to update:**" in section
+
+
+NOTHING_BEFORE = (
+    "copier.yml: migration 0.2.0 has nothing to do in the before stage; drop it from its `when:`"
+)
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("{{ _stage in ['before', 'after'] }}", [NOTHING_BEFORE]),
+        (
+            "{{ _stage == 'before' }}",
+            ["copier.yml: migration 0.2.0 must run in the after stage (when:)", NOTHING_BEFORE],
+        ),
+    ],
+)
+def test_a_migration_runs_in_the_stages_it_has_work_in(clone, when, expected):
+    """v0.2.0 only moves files: an extra before stage is one useless process per update."""
+    head, migrations = (clone / "copier.yml").read_text().split("\n_migrations:\n", 1)
+    entry = "    when: \"{{ _stage == 'after' }}\"\n"
+    assert migrations.index(entry) < migrations.index("every_update.py")  # v0.2.0's entry
+    migrations = migrations.replace(entry, f'    when: "{when}"\n', 1)
+    (clone / "copier.yml").write_text(f"{head}\n_migrations:\n{migrations}")
+    assert [p for p in releases.problems(clone) if "stage" in p] == expected
