@@ -488,25 +488,34 @@ UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
 
 def find_conflicts(project: Path) -> list[str]:
     """Files an update left unresolved: unmerged, with conflict markers, or `.rej` files."""
+    # Ignored files only where a pattern names them (a `*.rej` rule), never each file of an
+    # ignored folder such as .venv/ (tens of thousands of entries in a real project).
     out = git(
         project,
-        *("status", "--porcelain=v1", "-z", "--ignored", "--no-renames", "--untracked-files=all"),
-        *("--", "."),
+        *("status", "--porcelain=v1", "-z", "--ignored=matching", "--no-renames"),
+        *("--untracked-files=all", "--", "."),
     )
     # git status prints paths relative to the repository root; make them the project's.
     top = git(project, "rev-parse", "--show-prefix").decode().strip()
     found = []
+    ignored_folders = []
     for entry in out.decode().split("\0"):
         if len(entry) < 4:
             continue
         code, path = entry[:2], entry[3:]
         local = path[len(top) :] if top and path.startswith(top) else path
-        if local.endswith(".rej") or code in UNMERGED:
+        if code == "!!" and local.endswith("/"):
+            ignored_folders.append(local)
+        elif local.endswith(".rej") or code in UNMERGED:
             found.append(local)
         elif code != "!!" and code[1] != "D" and code[0] != "D":
             file = project / local
             if file.is_file() and _has_markers(file):
                 found.append(local)
+    if ignored_folders:
+        # A file committed inside an ignored folder may still get a `.rej` from Copier.
+        tracked = git(project, "ls-files", "-z", "--", *ignored_folders).decode().split("\0")
+        found += [f"{p}.rej" for p in tracked if p and (project / f"{p}.rej").is_file()]
     return sorted(set(found))
 
 
