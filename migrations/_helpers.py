@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -268,25 +269,31 @@ class Context:
         return yaml.safe_load(content) or {}
 
     def render(
-        self, ref: str, answers: dict[str, Any], paths: Iterable[str] | None = None
+        self,
+        ref: str,
+        answers: dict[str, Any],
+        paths: Iterable[str] | None = None,
+        confirm: bool = True,
     ) -> Path:
         """The template at `ref` rendered for `answers` (cached for this update).
 
         With `paths`, only those files are rendered (the rest of the template is excluded),
         which is all a 3-way merge needs; a render that lacks one of them is confirmed by a
-        full render, so a path the exclusion did not let through never passes for a file the
-        release does not ship.
+        full render (unless `confirm` is false), so a path the exclusion did not let through
+        never passes for a file the release does not ship. A render started in the
+        background (`start_render`) is waited for, then reused.
         """
         data = {k: v for k, v in answers.items() if not k.startswith("_")}
         key = hashlib.sha256(json.dumps([ref, data], sort_keys=True).encode()).hexdigest()[:16]
         wanted = None if paths is None else sorted(set(paths))
         renders = self.state_dir / "renders"
+        if confirm:
+            _wait_for_locks(sorted(renders.glob(f"{key}-*.lock")))
         for manifest in sorted(renders.glob(f"{key}-*/.berth-rendered")):
             covered = json.loads(manifest.read_text())["paths"]
             if covered is None or (wanted is not None and set(wanted) <= set(covered)):
                 return manifest.parent / "project"
-        suffix = "all" if wanted is None else hashlib.sha256(json.dumps(wanted).encode()).hexdigest()[:8]
-        destination = renders / f"{key}-{suffix}"
+        destination = renders / f"{key}-{_digest(wanted)}"
         shutil.rmtree(destination, ignore_errors=True)
         from copier import Worker  # the migration runs on Copier's own interpreter
 
@@ -308,9 +315,50 @@ class Context:
             worker.run_copy()
         (destination / "project").mkdir(parents=True, exist_ok=True)
         if wanted is not None and not all((destination / "project" / p).is_file() for p in wanted):
-            return self.render(ref, answers)
+            return self.render(ref, answers) if confirm else destination / "project"
         (destination / ".berth-rendered").write_text(json.dumps({"ref": ref, "paths": wanted}))
         return destination / "project"
+
+    def start_render(self, ref: str, answers: dict[str, Any], paths: list[str]) -> bool:
+        """Render `paths` in a detached process, while Copier renders the project.
+
+        The process holds a lock on the render until it is written; `render` waits for it
+        and reuses it (or renders itself when the background render failed). Only where
+        file locks exist (POSIX); True when a render was started.
+        """
+        try:
+            import fcntl
+        except ImportError:
+            return False
+        data = {k: v for k, v in answers.items() if not k.startswith("_")}
+        key = hashlib.sha256(json.dumps([ref, data], sort_keys=True).encode()).hexdigest()[:16]
+        renders = self.state_dir / "renders"
+        renders.mkdir(parents=True, exist_ok=True)
+        wanted = sorted(set(paths))
+        if (renders / f"{key}-{_digest(wanted)}" / ".berth-rendered").is_file():
+            return False
+        with open(renders / f"{key}-{_digest(wanted)}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False  # already being rendered
+            # The child inherits the locked descriptor: the lock lasts until it exits.
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "render",
+                    self.answers_file,
+                    json.dumps({"ref": ref, "answers": data, "paths": wanted}),
+                ],
+                cwd=self.project,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(lock.fileno(),),
+                start_new_session=True,
+            )
+        return True
 
     def render_at_version(
         self, version: str, answers: dict[str, Any], paths: Iterable[str] | None = None
@@ -319,6 +367,29 @@ class Context:
         if self.version_pep440_to and version == self.version_pep440_to:
             return self.render(self.version_to, answers, paths)
         return self.render(f"v{version}", answers, paths)
+
+
+def _digest(paths: list[str] | None) -> str:
+    return "all" if paths is None else hashlib.sha256(json.dumps(paths).encode()).hexdigest()[:8]
+
+
+def _wait_for_locks(locks: list[Path], timeout: float = 900.0) -> None:
+    """Wait until no background render holds these locks (at most `timeout` seconds)."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    deadline = time.monotonic() + timeout
+    for path in locks:
+        with open(path) as lock:
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        return  # render it here instead
+                    time.sleep(0.02)
 
 
 def only(paths: list[str]) -> list[str]:
@@ -449,6 +520,20 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
         state["carried"].pop(source, None)
         _mark_handled(state, source)
     ctx.save_state(state)
+
+
+def start_base_render(ctx: Context, moves: dict[str, str | list[str]]) -> bool:
+    """Before stage: render the old release's moved files while Copier renders the new one.
+
+    The after stage needs them as the base of its merges, and Copier's own render of the
+    old release is gone by then. Only files the project committed (an earlier release of
+    the same update may move the others first).
+    """
+    old_answers = ctx.old_answers()
+    committed = head_files(ctx.project)
+    sources = [s.format_map(old_answers) for s in moves]
+    sources = [s for s in sources if s in committed]
+    return bool(sources) and ctx.start_render(ctx.version_from, old_answers, sources)
 
 
 def _mark_handled(state: dict[str, Any], source: str) -> None:
@@ -593,7 +678,7 @@ class Migration:
         if self.answers_renamed or self.choices_mapped or self.answers_dropped:
             stages.add("before")
         if self.files_moved:
-            stages.add("after")
+            stages.update(("before", "after"))  # before: start the base render early
         return stages
 
     def apply(self, ctx: Context) -> None:
@@ -604,6 +689,8 @@ class Migration:
                 mapped=self.choices_mapped,
                 dropped=self.answers_dropped,
             )
+            if self.files_moved:
+                start_base_render(ctx, self.files_moved)
         elif ctx.stage == "after" and self.files_moved:
             carry_moved_files(ctx, self.files_moved)
         report(ctx)
@@ -620,3 +707,11 @@ def main(step) -> None:
         print(f"berth migration: {error}", file=sys.stderr)
         sys.exit(1)
     sys.exit(status or 0)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["render"]:
+    # A background render started by Context.start_render: [answers file, JSON spec].
+    spec = json.loads(sys.argv[3])
+    Context(Path.cwd(), sys.argv[2], "before", "", "").render(
+        spec["ref"], spec["answers"], spec["paths"], confirm=False
+    )
