@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-import standin_hooks  # scripts/, put on sys.path by conftest
+import relock  # scripts/, put on sys.path by conftest
+import standin_hooks
 from conftest import ROOT
 
 BIN = Path(sys.executable).parent
@@ -179,11 +180,8 @@ def test_every_hook_has_a_stand_in():
 
 def test_formatter_versions_match_the_hooks():
     """`make format` (the locked dev tools) and the hooks must format the same way."""
-    lock = (ROOT / "includes/locks/base.lock").read_text()
-    locked = {
-        package["name"]: package["version"]
-        for package in tomllib.loads(lock.replace("{{ project_slug }}", "x"))["package"]
-    }
+    lock = relock.rendered((ROOT / "includes/locks/base.lock").read_text(), "x")
+    locked = {package["name"]: package["version"] for package in tomllib.loads(lock)["package"]}
     config = yaml.safe_load((ROOT / "template/.pre-commit-config.yaml").read_text())
     revs = {repo["repo"].rsplit("/", 1)[-1]: repo["rev"].lstrip("v") for repo in config["repos"]}
     assert revs["black-pre-commit-mirror"] == locked["black"]
@@ -214,3 +212,25 @@ def test_berths_ci_tests_the_oldest_supported_copier():
         job.get("strategy", {}).get("matrix", {}).get("copier") for job in workflow["jobs"].values()
     ]
     assert [min_copier_version(), "latest"] in matrices
+
+
+@pytest.mark.parametrize(
+    "lock", sorted((ROOT / "includes/locks").glob("*.lock")), ids=lambda p: p.stem
+)
+def test_stored_locks_are_raw_blocks_around_the_project_name(lock):
+    """Jinja must not scan ~1 MB of lock as template text: only the project's name is Jinja."""
+    text = lock.read_text()
+    assert text.startswith("{% raw %}") and text.endswith("{% endraw %}")
+    assert text.count("{% raw %}") == 2 and text.count("{% endraw %}") == 2
+    assert text.count(relock.SLUG) == 1
+    packages = tomllib.loads(relock.rendered(text, "churn-forecast"))["package"]
+    assert [p["name"] for p in packages if p["source"].get("editable") == "."] == ["churn-forecast"]
+
+
+def test_relock_refuses_a_lock_that_would_break_out_of_the_raw_block():
+    good = f'[[package]]\nname = "{relock.PLACEHOLDER_PROJECT}"\n'
+    assert relock.rendered(relock.stored(good), "demo") == '[[package]]\nname = "demo"\n'
+    with pytest.raises(SystemExit, match="endraw"):
+        relock.stored(good + "# {% endraw %}\n")
+    with pytest.raises(SystemExit, match="placeholder"):
+        relock.stored('[[package]]\nname = "other"\n')
