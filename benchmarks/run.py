@@ -243,6 +243,18 @@ def timed_update(args: list, project: Path, expect: str | None = None) -> float:
     return elapsed
 
 
+def shaped_releases(where: Path) -> Path:
+    """Berth's file tree with trivial content, released twice (v2 changes the README)."""
+    template = shaped_template(where)
+    sh(["git", "tag", "v1.0.0"], cwd=template)
+    readme = template / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "Release 2.\n")
+    sh(["git", "add", "-A"], cwd=template)
+    sh(["git", *GIT_IDENTITY, "commit", "-qm", "v2"], cwd=template)
+    sh(["git", "tag", "v2.0.0"], cwd=template)
+    return template
+
+
 def bench_update(repeat: int, tmp: Path) -> list[Row]:
     """`copier update` across one migration, to HEAD as the next release, vs a trivial one."""
     template = tmp / "berth"
@@ -251,41 +263,44 @@ def bench_update(repeat: int, tmp: Path) -> list[Row]:
     old, migrated, new = next_version(template)
     sh(["git", "tag", f"v{new}"], cwd=template)
     migration = f"migrations/v{migrated}.py"
-    (tmp / "source").mkdir()
-    trivial = tmp / "trivial-template"
-    packed_clone(trivial_template(tmp / "source", versions=2), trivial)
-    berth = Row(f"update: Berth v{old} -> HEAD as v{new} (runs {migration})")
+    (tmp / "trivial").mkdir()
+    (tmp / "shaped").mkdir()
+    trivial, shaped = tmp / "trivial-template", tmp / "shaped-template"
+    packed_clone(trivial_template(tmp / "trivial", versions=2), trivial)
+    packed_clone(shaped_releases(tmp / "shaped"), shaped)
     floor = Row("update: trivial template v1 -> v2")
-    berth.ratio_of, berth.target = floor.name, "<= 1.5x"
-    for i in range(repeat):
-        small, big = tmp / f"t{i}", tmp / f"b{i}"
-        committed_copy(
-            copier("copy", "-q", "--defaults", "--vcs-ref", "v1.0.0", trivial, small), small
-        )
-        committed_copy(
-            copier(
-                "copy",
-                "-q",
-                "--defaults",
-                "--trust",
-                "--skip-tasks",
-                "--vcs-ref",
-                f"v{old}",
-                template,
-                big,
+    candidates = [  # row, template, versions, copy options, migration Copier must run
+        (
+            Row(
+                f"update: Berth v{old} -> HEAD as v{new} (runs {migration})",
+                target="<= 1.5x",
+                ratio_of=floor.name,
             ),
-            big,
-        )
-        # Not quiet, like a user's update: Copier then names each migration it runs.
-        floor.samples.append(
-            timed_update(copier("update", "--defaults", "--vcs-ref", "v2.0.0"), small)
-        )
-        berth.samples.append(
-            timed_update(
-                copier("update", "--defaults", "--trust", "--vcs-ref", f"v{new}"), big, migration
+            template,
+            (f"v{old}", f"v{new}"),
+            ["--trust", "--skip-tasks"],
+            migration,
+        ),
+        (
+            Row("update: Berth's file tree, trivial content v1 -> v2", ratio_of=floor.name),
+            shaped,
+            ("v1.0.0", "v2.0.0"),
+            [],
+            None,
+        ),
+        (floor, trivial, ("v1.0.0", "v2.0.0"), [], None),
+    ]
+    for i in range(repeat):
+        for number, (row, source, (start, end), options, expect) in enumerate(candidates):
+            project = tmp / f"run{i}-{number}"
+            committed_copy(
+                copier("copy", "-q", "--defaults", *options, "--vcs-ref", start, source, project),
+                project,
             )
-        )
-    return [berth, floor]
+            # Not quiet, like a user's update: Copier then names each migration it runs.
+            update = copier("update", "--defaults", "--trust", "--vcs-ref", end)
+            row.samples.append(timed_update(update, project, expect))
+    return [row for row, *_ in candidates]
 
 
 BENCHMARKS: dict[str, Callable[[int, Path], list[Row]]] = {
