@@ -132,7 +132,9 @@ def test_a_stage_without_work_is_flagged(clone):
     """A release that only renames answers has nothing to do after the update."""
     script = clone / "migrations" / "v0.2.0.py"
     text = script.read_text()
-    declared = text[text.index("MIGRATION = Migration(") : text.index('\nif __name__ == "__main__":')]
+    declared = text[
+        text.index("MIGRATION = Migration(") : text.index('\nif __name__ == "__main__":')
+    ]
     script.write_text(
         text.replace(declared, 'MIGRATION = Migration(answers_renamed={"old": "project_name"})\n')
     )
