@@ -200,17 +200,36 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
     return [total, *steps.values()]
 
 
-def release_pair() -> tuple[str, str]:
-    """The newest release that ships a migration, and the release before it."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import releases
+def next_version(template: Path) -> tuple[str, str, str]:
+    """(the release an update starts from, the migration it crosses, HEAD's next version).
 
-    versions = [str(r["version"]) for r in releases.load()]
-    migrated = [v for v in versions if (ROOT / "migrations" / f"v{v}.py").is_file()]
-    if not migrated or versions.index(migrated[-1]) == 0:
-        sys.exit("update benchmark: no recorded release with a migration yet")
-    newest = migrated[-1]
-    return versions[versions.index(newest) - 1], newest
+    Copier runs the migrations of the *destination* version's copier.yml, from its own
+    clone of that version, so an update to a recorded release replays the migration code
+    that release froze. What a user of the current tree will run is the next release
+    made from HEAD: HEAD tagged above every recorded release and every migration (as
+    tests/test_update_history.py does). The update starts at the newest release below
+    the newest migration, so that migration really runs.
+    """
+    sys.path.insert(0, str(template / "scripts"))
+    import releases
+    from packaging.version import Version
+
+    versions = [Version(str(r["version"])) for r in releases.load(template)]
+    migrated = sorted(Version(p.stem[1:]) for p in (template / "migrations").glob("v*.py"))
+    if not versions or not migrated:
+        sys.exit("update benchmark: needs a recorded release and a migration")
+    older = [v for v in versions if v < migrated[-1]]
+    if not older:
+        sys.exit(f"update benchmark: no recorded release below migration {migrated[-1]}")
+    latest = versions[-1]
+    head = max(Version(f"{latest.major}.{latest.minor}.{latest.micro + 1}"), migrated[-1])
+    return str(older[-1]), str(migrated[-1]), str(head)
+
+
+def packed_clone(source: Path, destination: Path, tags: bool = True) -> None:
+    """A clone packed like any clone over the network (a local clone would hard-link the
+    source's loose objects, which Copier then links again into each temporary clone)."""
+    sh(["git", "clone", "-q", "--no-local", *([] if tags else ["--no-tags"]), source, destination])
 
 
 def committed_copy(args: list, destination: Path) -> None:
@@ -221,42 +240,76 @@ def committed_copy(args: list, destination: Path) -> None:
     sh(["git", *GIT_IDENTITY, "commit", "-qm", "generated", "--allow-empty"], cwd=destination)
 
 
+def timed_update(args: list, project: Path, expect: str | None = None) -> float:
+    """Time one `copier update`; with `expect`, fail unless Copier ran that migration."""
+    start = time.perf_counter()
+    result = subprocess.run([str(a) for a in args], cwd=project, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(map(str, args))}\n{result.stderr[-3000:]}")
+    if expect and expect not in result.stderr:
+        sys.exit(f"update benchmark: the update did not run {expect}\n{result.stderr[-3000:]}")
+    return elapsed
+
+
+def shaped_releases(where: Path) -> Path:
+    """Berth's file tree with trivial content, released twice (v2 changes the README)."""
+    template = shaped_template(where)
+    sh(["git", "tag", "v1.0.0"], cwd=template)
+    readme = template / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "Release 2.\n")
+    sh(["git", "add", "-A"], cwd=template)
+    sh(["git", *GIT_IDENTITY, "commit", "-qm", "v2"], cwd=template)
+    sh(["git", "tag", "v2.0.0"], cwd=template)
+    return template
+
+
 def bench_update(repeat: int, tmp: Path) -> list[Row]:
-    """`copier update` across one release that runs a migration, vs a trivial template's."""
-    old, new = release_pair()
+    """`copier update` across one migration, to HEAD as the next release, vs a trivial one."""
     template = tmp / "berth"
-    sh(["git", "clone", "-q", "--no-tags", ROOT, template])
+    packed_clone(ROOT, template, tags=False)
     sh([sys.executable, template / "scripts" / "releases.py", "tags"], cwd=template)
-    trivial = trivial_template(tmp, versions=2)
-    berth = Row(f"update: Berth v{old} -> v{new} (migration)")
+    old, migrated, new = next_version(template)
+    sh(["git", "tag", f"v{new}"], cwd=template)
+    migration = f"migrations/v{migrated}.py"
+    (tmp / "trivial").mkdir()
+    (tmp / "shaped").mkdir()
+    trivial, shaped = tmp / "trivial-template", tmp / "shaped-template"
+    packed_clone(trivial_template(tmp / "trivial", versions=2), trivial)
+    packed_clone(shaped_releases(tmp / "shaped"), shaped)
     floor = Row("update: trivial template v1 -> v2")
-    berth.ratio_of, berth.target = floor.name, "<= 1.5x"
-    for i in range(repeat):
-        small, big = tmp / f"t{i}", tmp / f"b{i}"
-        committed_copy(
-            copier("copy", "-q", "--defaults", "--vcs-ref", "v1.0.0", trivial, small), small
-        )
-        committed_copy(
-            copier(
-                "copy",
-                "-q",
-                "--defaults",
-                "--trust",
-                "--skip-tasks",
-                "--vcs-ref",
-                f"v{old}",
-                template,
-                big,
+    candidates = [  # row, template, versions, copy options, migration Copier must run
+        (
+            Row(
+                f"update: Berth v{old} -> HEAD as v{new} (runs {migration})",
+                target="<= 1.5x",
+                ratio_of=floor.name,
             ),
-            big,
-        )
-        floor.samples.append(
-            timed(sh, copier("update", "-q", "--defaults", "--vcs-ref", "v2.0.0"), small)
-        )
-        berth.samples.append(
-            timed(sh, copier("update", "-q", "--defaults", "--trust", "--vcs-ref", f"v{new}"), big)
-        )
-    return [berth, floor]
+            template,
+            (f"v{old}", f"v{new}"),
+            ["--trust", "--skip-tasks"],
+            migration,
+        ),
+        (
+            Row("update: Berth's file tree, trivial content v1 -> v2", ratio_of=floor.name),
+            shaped,
+            ("v1.0.0", "v2.0.0"),
+            [],
+            None,
+        ),
+        (floor, trivial, ("v1.0.0", "v2.0.0"), [], None),
+    ]
+    for i in range(repeat):
+        for number, (row, source, (start, end), options, expect) in enumerate(candidates):
+            project = tmp / f"run{i}-{number}"
+            committed_copy(
+                copier("copy", "-q", "--defaults", *options, "--vcs-ref", start, source, project),
+                project,
+            )
+            # Not quiet, like a user's update: Copier then names each migration it runs.
+            update = copier("update", "--defaults", "--trust", "--vcs-ref", end)
+            row.samples.append(timed_update(update, project, expect))
+    return [row for row, *_ in candidates]
 
 
 # The Docker benchmark builds with the same stand-ins as the Docker tier of the tests.

@@ -16,11 +16,15 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +62,37 @@ def head_files(project: Path) -> set[str]:
 
 def head_bytes(project: Path, path: str) -> bytes | None:
     """A file as the user committed it before the update, or None."""
-    result = subprocess.run(
-        ["git", "show", f"HEAD:./{path}"], cwd=project, capture_output=True, check=False
+    return head_contents(project, [path])[path]
+
+
+def head_contents(project: Path, paths: list[str]) -> dict[str, bytes | None]:
+    """Several committed files (None: not committed, or not a file) with one git process."""
+    found: dict[str, bytes | None] = dict.fromkeys(paths)
+    batch = [p for p in found if "\n" not in p]  # cat-file reads one name a line
+    for path in found.keys() - set(batch):
+        result = subprocess.run(
+            ["git", "show", f"HEAD:./{path}"], cwd=project, capture_output=True, check=False
+        )
+        found[path] = result.stdout if result.returncode == 0 else None
+    if not batch:
+        return found
+    out = git(
+        project,
+        "cat-file",
+        "--batch",
+        input="".join(f"HEAD:./{path}\n" for path in batch).encode(),
     )
-    return result.stdout if result.returncode == 0 else None
+    position = 0
+    for path in batch:
+        end = out.index(b"\n", position)
+        header = out[position:end].split(b" ")
+        position = end + 1
+        if len(header) == 3 and header[2].isdigit():  # <object> <type> <size>, then content
+            size = int(header[2])
+            if header[1] == b"blob":
+                found[path] = out[position : position + size]
+            position += size + 1
+    return found
 
 
 def read_bytes(path: Path) -> bytes | None:
@@ -91,7 +122,7 @@ def merge(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
 def load_copier_config(template_root: Path = TEMPLATE_ROOT) -> dict[str, Any]:
     """copier.yml merged across its documents, with `!include` resolved like Copier does."""
 
-    class Loader(yaml.SafeLoader):
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built with it
         pass
 
     def include(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
@@ -214,7 +245,7 @@ class Context:
             version_pep440_to=env.get("VERSION_PEP440_TO") or None,
         )
 
-    @property
+    @cached_property
     def state_dir(self) -> Path:
         path = git(self.project, "rev-parse", "--git-path", STATE_DIR).decode().strip()
         return (self.project / path).resolve()
@@ -237,19 +268,38 @@ class Context:
             raise MigrationError(f"{self.answers_file} is not committed; cannot migrate")
         return yaml.safe_load(content) or {}
 
-    def render(self, ref: str, answers: dict[str, Any]) -> Path:
-        """The template at `ref` rendered for `answers` (cached for this update)."""
+    def render(
+        self,
+        ref: str,
+        answers: dict[str, Any],
+        paths: Iterable[str] | None = None,
+        confirm: bool = True,
+    ) -> Path:
+        """The template at `ref` rendered for `answers` (cached for this update).
+
+        With `paths`, only those files are rendered (the rest of the template is excluded),
+        which is all a 3-way merge needs; a render that lacks one of them is confirmed by a
+        full render (unless `confirm` is false), so a path the exclusion did not let through
+        never passes for a file the release does not ship. A render started in the
+        background (`start_render`) is waited for, then reused.
+        """
         data = {k: v for k, v in answers.items() if not k.startswith("_")}
         key = hashlib.sha256(json.dumps([ref, data], sort_keys=True).encode()).hexdigest()[:16]
-        destination = self.state_dir / "renders" / key
-        if (destination / ".berth-rendered").is_file():
-            return destination / "project"
+        wanted = None if paths is None else sorted(set(paths))
+        renders = self.state_dir / "renders"
+        if confirm:
+            _wait_for_locks(sorted(renders.glob(f"{key}-*.lock")))
+        for manifest in sorted(renders.glob(f"{key}-*/.berth-rendered")):
+            covered = json.loads(manifest.read_text())["paths"]
+            if covered is None or (wanted is not None and set(wanted) <= set(covered)):
+                return manifest.parent / "project"
+        destination = renders / f"{key}-{_digest(wanted)}"
         shutil.rmtree(destination, ignore_errors=True)
-        from copier import run_copy  # the migration runs on Copier's own interpreter
+        from copier import Worker  # the migration runs on Copier's own interpreter
 
-        run_copy(
-            str(self.template_root),
-            destination / "project",
+        with Worker(
+            src_path=str(self.template_root),
+            dst_path=destination / "project",
             data=data,
             vcs_ref=ref,
             defaults=True,
@@ -258,15 +308,94 @@ class Context:
             skip_tasks=True,
             unsafe=True,
             answers_file=self.answers_file,
-        )
-        (destination / ".berth-rendered").write_text(ref)
+        ) as worker:
+            if wanted is not None:
+                # The template's own exclusions come last again, so they still win.
+                worker.exclude = [*only(wanted), *worker.template.exclude]
+            worker.run_copy()
+        (destination / "project").mkdir(parents=True, exist_ok=True)
+        if wanted is not None and not all((destination / "project" / p).is_file() for p in wanted):
+            return self.render(ref, answers) if confirm else destination / "project"
+        (destination / ".berth-rendered").write_text(json.dumps({"ref": ref, "paths": wanted}))
         return destination / "project"
 
-    def render_at_version(self, version: str, answers: dict[str, Any]) -> Path:
+    def start_render(self, ref: str, answers: dict[str, Any], paths: list[str]) -> bool:
+        """Render `paths` in a detached process, while Copier renders the project.
+
+        The process holds a lock on the render until it is written; `render` waits for it
+        and reuses it (or renders itself when the background render failed). Only where
+        file locks exist (POSIX); True when a render was started.
+        """
+        try:
+            import fcntl
+        except ImportError:
+            return False
+        data = {k: v for k, v in answers.items() if not k.startswith("_")}
+        key = hashlib.sha256(json.dumps([ref, data], sort_keys=True).encode()).hexdigest()[:16]
+        renders = self.state_dir / "renders"
+        renders.mkdir(parents=True, exist_ok=True)
+        wanted = sorted(set(paths))
+        if (renders / f"{key}-{_digest(wanted)}" / ".berth-rendered").is_file():
+            return False
+        with open(renders / f"{key}-{_digest(wanted)}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False  # already being rendered
+            # The child inherits the locked descriptor: the lock lasts until it exits.
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "render",
+                    self.answers_file,
+                    json.dumps({"ref": ref, "answers": data, "paths": wanted}),
+                ],
+                cwd=self.project,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(lock.fileno(),),
+                start_new_session=True,
+            )
+        return True
+
+    def render_at_version(
+        self, version: str, answers: dict[str, Any], paths: Iterable[str] | None = None
+    ) -> Path:
         """The release `version` (its `v` tag; the target commit when it is the target)."""
         if self.version_pep440_to and version == self.version_pep440_to:
-            return self.render(self.version_to, answers)
-        return self.render(f"v{version}", answers)
+            return self.render(self.version_to, answers, paths)
+        return self.render(f"v{version}", answers, paths)
+
+
+def _digest(paths: list[str] | None) -> str:
+    return "all" if paths is None else hashlib.sha256(json.dumps(paths).encode()).hexdigest()[:8]
+
+
+def _wait_for_locks(locks: list[Path], timeout: float = 900.0) -> None:
+    """Wait until no background render holds these locks (at most `timeout` seconds)."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    deadline = time.monotonic() + timeout
+    for path in locks:
+        with open(path) as lock:
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        return  # render it here instead
+                    time.sleep(0.02)
+
+
+def only(paths: list[str]) -> list[str]:
+    """Copier exclusion patterns (gitignore syntax) that let exactly `paths` through."""
+    escaped = (re.sub(r"([\\*?\[\]]| $)", r"\\\1", path) for path in paths)
+    return ["*", *(f"!/{path}" for path in escaped)]
 
 
 # ─── the steps ──────────────────────────────────────────────────────────────
@@ -290,25 +419,60 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
     ours: the user's committed file; theirs: the file at its new path as this release
     renders it. When a later release of the same update moves it again, the merged file is
     left for that release's migration to carry on (recorded in the state folder).
+
+    Renders hold only the files compared. The new release is rendered only when a file
+    needs it: a moved file the user left as the old release made it, whose new places
+    Copier has just written from the new release (new paths, not committed before), needs
+    nothing more.
     """
     state = ctx.load_state()
     old_answers = ctx.old_answers()
     new_answers = read_answers(ctx.project / ctx.answers_file)
     committed = head_files(ctx.project)
-    target = None  # the new release's rendering, made only when needed
+    plan = []  # (source, its new places, the version it was carried to, or None)
     for source, destinations in moves.items():
         if isinstance(destinations, str):
             destinations = [destinations]
-        source = source.format_map(old_answers)
-        destinations = [d.format_map(new_answers) for d in destinations]
-        carried = state["carried"].get(source)
-        if carried:
-            ours = read_bytes(ctx.project / source)
-            base_root = ctx.render_at_version(carried, new_answers)
-        else:
-            ours = head_bytes(ctx.project, source)
-            base_root = ctx.render(ctx.version_from, old_answers)
-        base = read_bytes(base_root / source)
+        plan.append(
+            (
+                source.format_map(old_answers),
+                [d.format_map(new_answers) for d in destinations],
+                state["carried"].get(source.format_map(old_answers)),
+            )
+        )
+    fresh = [source for source, _, carried in plan if not carried]
+    # ours: as committed, or as an earlier release of this update carried it
+    ours_of = head_contents(ctx.project, fresh) if fresh else {}
+    ours_of.update({s: read_bytes(ctx.project / s) for s, _, carried in plan if carried})
+    bases: dict[str, bytes | None] = {}
+    if fresh:
+        root = ctx.render(ctx.version_from, old_answers, fresh)
+        bases.update({source: read_bytes(root / source) for source in fresh})
+    for carried in {carried for _, _, carried in plan if carried}:
+        sources = [source for source, _, c in plan if c == carried]
+        root = ctx.render_at_version(carried, new_answers, sources)
+        bases.update({source: read_bytes(root / source) for source in sources})
+
+    def settled_by_copier(source: str, destinations: list[str], carried: str | None) -> bool:
+        """Unedited, and every new place is a new file Copier wrote from the new release."""
+        return (
+            not carried
+            and ours_of[source] == bases[source]
+            and all(d not in committed and (ctx.project / d).is_file() for d in destinations)
+            and (source in destinations or not (ctx.project / source).is_file())
+        )
+
+    needed = [
+        path
+        for source, destinations, carried in plan
+        if bases[source] is not None
+        and ours_of[source] is not None
+        and not settled_by_copier(source, destinations, carried)
+        for path in [*destinations, source]
+    ]
+    target = ctx.render(ctx.version_to, new_answers, needed) if needed else None
+    for source, destinations, carried in plan:
+        ours, base = ours_of[source], bases[source]
         if base is None:
             continue  # the old release did not render it for these answers
         if ours is None:
@@ -319,15 +483,17 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
                     ctx.notes.append(f"{destination}: not created, you had deleted {source}")
             _mark_handled(state, source)
             continue
-        if target is None:
-            target = ctx.render(ctx.version_to, new_answers)
+        if settled_by_copier(source, destinations, carried):
+            _mark_handled(state, source)
+            continue
         for destination in destinations:
             final = read_bytes(target / destination)
             if final is not None:
                 theirs, write_state = final, False
             else:  # a later release of this update moves or deletes it again
                 theirs = read_bytes(
-                    ctx.render_at_version(ctx.version_current, new_answers) / destination
+                    ctx.render_at_version(ctx.version_current, new_answers, [destination])
+                    / destination
                 )
                 write_state = True
                 if theirs is None:
@@ -356,6 +522,20 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
     ctx.save_state(state)
 
 
+def start_base_render(ctx: Context, moves: dict[str, str | list[str]]) -> bool:
+    """Before stage: render the old release's moved files while Copier renders the new one.
+
+    The after stage needs them as the base of its merges, and Copier's own render of the
+    old release is gone by then. Only files the project committed (an earlier release of
+    the same update may move the others first).
+    """
+    old_answers = ctx.old_answers()
+    committed = head_files(ctx.project)
+    sources = [s.format_map(old_answers) for s in moves]
+    sources = [s for s in sources if s in committed]
+    return bool(sources) and ctx.start_render(ctx.version_from, old_answers, sources)
+
+
 def _mark_handled(state: dict[str, Any], source: str) -> None:
     if source not in state["handled"]:
         state["handled"].append(source)
@@ -371,10 +551,11 @@ def keep_deleted_edits(ctx: Context) -> None:
     ]
     if not missing:
         return
-    base_root = ctx.render(ctx.version_from, ctx.old_answers())
+    base_root = ctx.render(ctx.version_from, ctx.old_answers(), missing)
+    committed = head_contents(ctx.project, missing)
     for path in missing:
         base = read_bytes(base_root / path)
-        ours = head_bytes(ctx.project, path)
+        ours = committed[path]
         if base is None or ours is None or ours == base:
             continue
         out = ctx.project / path
@@ -392,25 +573,34 @@ UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
 
 def find_conflicts(project: Path) -> list[str]:
     """Files an update left unresolved: unmerged, with conflict markers, or `.rej` files."""
+    # Ignored files only where a pattern names them (a `*.rej` rule), never each file of an
+    # ignored folder such as .venv/ (tens of thousands of entries in a real project).
     out = git(
         project,
-        *("status", "--porcelain=v1", "-z", "--ignored", "--no-renames", "--untracked-files=all"),
-        *("--", "."),
+        *("status", "--porcelain=v1", "-z", "--ignored=matching", "--no-renames"),
+        *("--untracked-files=all", "--", "."),
     )
     # git status prints paths relative to the repository root; make them the project's.
     top = git(project, "rev-parse", "--show-prefix").decode().strip()
     found = []
+    ignored_folders = []
     for entry in out.decode().split("\0"):
         if len(entry) < 4:
             continue
         code, path = entry[:2], entry[3:]
         local = path[len(top) :] if top and path.startswith(top) else path
-        if local.endswith(".rej") or code in UNMERGED:
+        if code == "!!" and local.endswith("/"):
+            ignored_folders.append(local)
+        elif local.endswith(".rej") or code in UNMERGED:
             found.append(local)
         elif code != "!!" and code[1] != "D" and code[0] != "D":
             file = project / local
             if file.is_file() and _has_markers(file):
                 found.append(local)
+    if ignored_folders:
+        # A file committed inside an ignored folder may still get a `.rej` from Copier.
+        tracked = git(project, "ls-files", "-z", "--", *ignored_folders).decode().split("\0")
+        found += [f"{p}.rej" for p in tracked if p and (project / f"{p}.rej").is_file()]
     return sorted(set(found))
 
 
@@ -482,6 +672,15 @@ class Migration:
     answers_dropped: list[str] = field(default_factory=list)
     files_moved: dict[str, str | list[str]] = field(default_factory=dict)
 
+    def stages(self) -> set[str]:
+        """The stages this migration has work in; its copier.yml entry runs in exactly these."""
+        stages = set()
+        if self.answers_renamed or self.choices_mapped or self.answers_dropped:
+            stages.add("before")
+        if self.files_moved:
+            stages.update(("before", "after"))  # before: start the base render early
+        return stages
+
     def apply(self, ctx: Context) -> None:
         if ctx.stage == "before":
             apply_answer_changes(
@@ -490,6 +689,8 @@ class Migration:
                 mapped=self.choices_mapped,
                 dropped=self.answers_dropped,
             )
+            if self.files_moved:
+                start_base_render(ctx, self.files_moved)
         elif ctx.stage == "after" and self.files_moved:
             carry_moved_files(ctx, self.files_moved)
         report(ctx)
@@ -506,3 +707,11 @@ def main(step) -> None:
         print(f"berth migration: {error}", file=sys.stderr)
         sys.exit(1)
     sys.exit(status or 0)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["render"]:
+    # A background render started by Context.start_render: [answers file, JSON spec].
+    spec = json.loads(sys.argv[3])
+    Context(Path.cwd(), sys.argv[2], "before", "", "").render(
+        spec["ref"], spec["answers"], spec["paths"], confirm=False
+    )

@@ -127,6 +127,8 @@ def migration_problems(root: Path, versions: list[Version]) -> list[str]:
                 map(str, entry.get("command", []))
             ):
                 found.append(f"copier.yml: migration {entry['version']} does not run its own file")
+            elif str(entry["version"]) in files:
+                found += stage_problems(root, entry)
     if [Version(v) for v in listed] != sorted(Version(v) for v in listed):
         found.append("copier.yml: release migrations must be listed oldest first")
     unversioned = [i for i, e in enumerate(entries) if not (isinstance(e, dict) and "version" in e)]
@@ -137,6 +139,43 @@ def migration_problems(root: Path, versions: list[Version]) -> list[str]:
         < max(i for i, e in enumerate(entries) if isinstance(e, dict) and "version" in e)
     ):
         found.append("copier.yml: the every-update checks must come after the release migrations")
+    return found
+
+
+def stage_problems(root: Path, entry: dict[str, Any]) -> list[str]:
+    """A release migration runs in the stages it has work in, and only those.
+
+    Missing its stage, a change is never made; an extra stage costs every update that
+    crosses the release one more Python process that does nothing.
+    """
+    import importlib.util
+
+    import jinja2
+
+    version = str(entry["version"])
+    path = root / "migrations" / f"v{version}.py"
+    spec = importlib.util.spec_from_file_location(f"berth_migration_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    migration = getattr(module, "MIGRATION", None)
+    if migration is None:  # a hand-written script: its author chose its stages
+        return []
+    condition = str(entry.get("when", "{{ _stage == 'after' }}"))
+    runs = {
+        stage
+        for stage in ("before", "after")
+        if jinja2.Environment().from_string(condition).render(_stage=stage).strip().lower()
+        not in {"", "false", "0", "no", "off", "none"}
+    }
+    needed = migration.stages()
+    found = []
+    for stage in sorted(needed - runs):
+        found.append(f"copier.yml: migration {version} must run in the {stage} stage (when:)")
+    for stage in sorted(runs - needed):
+        found.append(
+            f"copier.yml: migration {version} has nothing to do in the {stage} stage; "
+            f"drop it from its `when:`"
+        )
     return found
 
 

@@ -115,6 +115,23 @@ def test_find_conflicts_lists_markers_and_rej_files(repo):
     assert h.find_conflicts(repo) == ["clean.txt.rej", "edited.txt", "new.txt"]
 
 
+def test_find_conflicts_skips_ignored_folders_but_not_rej_files_of_committed_files(repo):
+    """An ignored .venv/ is not listed file by file; a .rej next to a committed file is found."""
+    (repo.parent / ".gitignore").write_text("*.rej\n.venv/\nkept/\n")
+    site = repo / ".venv" / "lib"
+    site.mkdir(parents=True)
+    (site / "vendored.py").write_text("<<<<<<< not the user's business\n")
+    (site / "patch.rej").write_text("@@ not next to a committed file\n")
+    kept = repo / "kept"
+    kept.mkdir()
+    (kept / "forced.txt").write_text("committed although its folder is ignored\n")
+    run(["git", "-C", repo, "add", "--force", "kept/forced.txt"])
+    run(["git", *IDENTITY, "-C", repo, "commit", "-qm", "forced"])
+    (kept / "forced.txt.rej").write_text("@@ rejected hunk\n")
+    (repo / "edited.txt.rej").write_text("@@ rejected hunk\n")
+    assert h.find_conflicts(repo) == ["edited.txt.rej", "kept/forced.txt.rej"]
+
+
 def test_head_files_and_contents_are_relative_to_the_project(repo):
     assert h.head_files(repo) == {"clean.txt", "edited.txt", "data.bin"}
     (repo / "clean.txt").unlink()

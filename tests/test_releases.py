@@ -99,3 +99,45 @@ def test_record_writes_a_how_to_update_note_when_none_was_written(clone):
     releases.record(fix, "A fix", root=clone)
     section = releases.changelog_section((clone / "CHANGELOG.md").read_text(), fix)
     assert "A fix" in section and "**How to update:**" in section
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (
+            "{{ _stage == 'after' }}",
+            ["copier.yml: migration 0.2.0 must run in the before stage (when:)"],
+        ),
+        (
+            "{{ _stage == 'before' }}",
+            ["copier.yml: migration 0.2.0 must run in the after stage (when:)"],
+        ),
+        (
+            "{{ _stage in ['before', 'after', 'task'] }}",
+            [],
+        ),
+    ],
+)
+def test_a_migration_runs_in_the_stages_it_has_work_in(clone, when, expected):
+    """v0.2.0 moves files: its before stage starts the base render, its after stage merges."""
+    head, migrations = (clone / "copier.yml").read_text().split("\n_migrations:\n", 1)
+    entry = "    when: \"{{ _stage in ['before', 'after'] }}\"\n"
+    assert migrations.index(entry) < migrations.index("every_update.py")  # v0.2.0's entry
+    migrations = migrations.replace(entry, f'    when: "{when}"\n', 1)
+    (clone / "copier.yml").write_text(f"{head}\n_migrations:\n{migrations}")
+    assert [p for p in releases.problems(clone) if "stage" in p] == expected
+
+
+def test_a_stage_without_work_is_flagged(clone):
+    """A release that only renames answers has nothing to do after the update."""
+    script = clone / "migrations" / "v0.2.0.py"
+    text = script.read_text()
+    declared = text[
+        text.index("MIGRATION = Migration(") : text.index('\nif __name__ == "__main__":')
+    ]
+    script.write_text(
+        text.replace(declared, 'MIGRATION = Migration(answers_renamed={"old": "project_name"})\n')
+    )
+    assert [p for p in releases.problems(clone) if "stage" in p] == [
+        "copier.yml: migration 0.2.0 has nothing to do in the after stage; drop it from its `when:`"
+    ]
