@@ -134,7 +134,9 @@ def test_compose_model_is_safe_by_default(rendered):
         assert services[name]["user"] == "1000:1000"
         assert services[name]["build"]["target"] == "dev"
         assert services[name]["environment"]["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
-        assert services[name]["depends_on"]["mlflow"]["condition"] == "service_healthy"
+    # A command in `bash` needs a healthy server first; JupyterLab starts beside it.
+    assert services["bash"]["depends_on"]["mlflow"]["condition"] == "service_healthy"
+    assert services["jupyter"]["depends_on"]["mlflow"]["condition"] == "service_started"
     for name in ("mlflow", "jupyter", "bash"):
         build_args = services[name]["build"]["args"]
         assert build_args["BASE_IMAGE"] == f"python:{answers['python_version']}-slim"
