@@ -185,7 +185,9 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
         predict = ["predict", "--input", "data/processed/test.parquet", "--output", "p.csv"]
         journey = {  # step: (command, folder, environment)
             "copy": (
-                copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, project),
+                copier(
+                    "copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, project
+                ),
                 None,
                 None,
             ),
