@@ -14,23 +14,12 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
 import yaml
 
 from conftest import ROOT, docker_cli_available, render, run, skip_without
-from matrix import combination_id, combinations
 
-COMBINATIONS = combinations()
 SERVICES = {"mlflow", "jupyter", "bash", "postgres"}
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="module", params=COMBINATIONS, ids=[combination_id(c) for c in COMBINATIONS])
-def rendered(request, tmp_path_factory):
-    answers = request.param
-    destination = tmp_path_factory.mktemp("containers") / "demo-project"
-    render(destination, answers)
-    return answers, destination
 
 
 def dockerfiles(root: Path) -> list[Path]:

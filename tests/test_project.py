@@ -7,20 +7,14 @@ import json
 import pytest
 import yaml
 
+from conftest import CUSTOM_ANSWERS
+
 pytestmark = pytest.mark.project
 
-# The defaults, and a non-default set on the interpreter our machines run natively.
+# The defaults, and the shared custom answers plus the questions later releases brought.
 ANSWER_SETS = {
     "defaults": {},
-    "custom": {
-        "project_name": "Churn Radar",
-        "package_name": "churn_core",
-        "python_version": "3.11",
-        "license": "Apache-2.0",
-        "author_name": "Ada Lovelace",
-        "author_email": "ada@example.org",
-        "use_dvc": False,
-    },
+    "custom": {**CUSTOM_ANSWERS, "author_email": "ada@example.org", "use_dvc": False},
 }
 
 MLFLOW_RUN_QUERY = """

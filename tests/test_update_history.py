@@ -32,16 +32,7 @@ from _helpers import find_conflicts, load_copier_config  # noqa: E402
 pytestmark = pytest.mark.project
 
 RELEASES = [str(r["version"]) for r in releases.load()]
-ANSWER_SETS = {
-    "defaults": {},
-    "custom": {
-        "project_name": "Churn Radar",
-        "package_name": "churn_core",
-        "python_version": "3.11",
-        "license": "Apache-2.0",
-        "author_name": "Ada Lovelace",
-    },
-}
+ANSWER_SETS = {"defaults": {}, "custom": conftest.CUSTOM_ANSWERS}
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 

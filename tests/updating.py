@@ -234,14 +234,12 @@ def build_synthetic_template(root: Path) -> Path:
     (t / "info.txt.jinja").write_text(
         "flavour = {{ flavour }}\nmaintainer = {{ maintainer }}\nend\n"
     )
-    (root / "migrations" / "v2.0.0.py").write_text(
-        MIGRATION_FILE.format(
-            doc="v2.0.0: app.cfg moved to conf/app.cfg; the question `author` is now `maintainer`.",
-            args='answers_renamed={"author": "maintainer"}, files_moved={"app.cfg": "conf/app.cfg"}',
-        )
+    _release(
+        root,
+        "2.0.0",
+        doc="v2.0.0: app.cfg moved to conf/app.cfg; the question `author` is now `maintainer`.",
+        args='answers_renamed={"author": "maintainer"}, files_moved={"app.cfg": "conf/app.cfg"}',
     )
-    commit_all(root, "v2")
-    git(root, "tag", "v2.0.0")
 
     # v3: another move with a change, a removed choice, a deleted file
     questions_v3 = dict(questions_v2)
@@ -256,12 +254,17 @@ def build_synthetic_template(root: Path) -> Path:
     v3[6] = "setting_7 = 70  # changed in v3"
     (t / "conf" / "app.ini").write_text("\n".join(v3) + "\n")
     (t / "legacy.txt").unlink()
-    (root / "migrations" / "v3.0.0.py").write_text(
-        MIGRATION_FILE.format(
-            doc="v3.0.0: conf/app.cfg moved to conf/app.ini; flavour `strawberry` became `chocolate`; legacy.txt deleted.",
-            args='choices_mapped={"flavour": {"strawberry": "chocolate"}}, files_moved={"conf/app.cfg": "conf/app.ini"}',
-        )
+    _release(
+        root,
+        "3.0.0",
+        doc="v3.0.0: conf/app.cfg moved to conf/app.ini; flavour `strawberry` became `chocolate`; legacy.txt deleted.",
+        args='choices_mapped={"flavour": {"strawberry": "chocolate"}}, files_moved={"conf/app.cfg": "conf/app.ini"}',
     )
-    commit_all(root, "v3")
-    git(root, "tag", "v3.0.0")
     return root
+
+
+def _release(root: Path, version: str, doc: str, args: str) -> None:
+    """Write release `version`'s migration, commit the template and tag it v<version>."""
+    (root / "migrations" / f"v{version}.py").write_text(MIGRATION_FILE.format(doc=doc, args=args))
+    commit_all(root, f"v{version.split('.')[0]}")
+    git(root, "tag", f"v{version}")
