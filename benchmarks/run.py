@@ -43,12 +43,21 @@ class Row:
         return f"{min(self.samples):.2f}-{max(self.samples):.2f}"
 
 
-def sh(args: list, cwd: Path | None = None, env: dict | None = None) -> None:
+def sh(args: list, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True
     )
     if result.returncode != 0:
         sys.exit(f"benchmark command failed: {' '.join(map(str, args))}\n{result.stderr[-3000:]}")
+    return result
+
+
+def commit_all(repository: Path, message: str, tag: str | None = None) -> None:
+    """Commit everything in `repository` (and tag the commit, with `tag`)."""
+    sh(["git", "add", "-A"], cwd=repository)
+    sh(["git", *GIT_IDENTITY, "commit", "-qm", message, "--allow-empty"], cwd=repository)
+    if tag:
+        sh(["git", "tag", tag], cwd=repository)
 
 
 def timed(action: Callable[..., None], *args) -> float:
@@ -82,9 +91,7 @@ def trivial_template(where: Path, versions: int = 1) -> Path:
         (template / "README.md.jinja").write_text(
             f"# {{{{ project_name }}}}\n\nRelease {number}.\n"
         )
-        sh(["git", "add", "-A"], cwd=template)
-        sh(["git", *GIT_IDENTITY, "commit", "-qm", f"v{number}"], cwd=template)
-        sh(["git", "tag", f"v{number}.0.0"], cwd=template)
+        commit_all(template, f"v{number}", tag=f"v{number}.0.0")
     return template
 
 
@@ -124,8 +131,7 @@ def shaped_template(where: Path) -> Path:
         f"_subdirectory: template\n_answers_file: .copier-answers.yml\n{variables}"
     )
     sh(["git", "init", "-q"], cwd=template)
-    sh(["git", "add", "-A"], cwd=template)
-    sh(["git", *GIT_IDENTITY, "commit", "-qm", "shape"], cwd=template)
+    commit_all(template, "shape")
     return template
 
 
@@ -238,17 +244,14 @@ def committed_copy(args: list, destination: Path) -> None:
     sh(args)
     if not (destination / ".git").exists():
         sh(["git", "init", "-q"], cwd=destination)
-    sh(["git", "add", "-A"], cwd=destination)
-    sh(["git", *GIT_IDENTITY, "commit", "-qm", "generated", "--allow-empty"], cwd=destination)
+    commit_all(destination, "generated")
 
 
 def timed_update(args: list, project: Path, expect: str | None = None) -> float:
     """Time one `copier update`; with `expect`, fail unless Copier ran that migration."""
     start = time.perf_counter()
-    result = subprocess.run([str(a) for a in args], cwd=project, capture_output=True, text=True)
+    result = sh(args, cwd=project)
     elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f"benchmark command failed: {' '.join(map(str, args))}\n{result.stderr[-3000:]}")
     if expect and expect not in result.stderr:
         sys.exit(f"update benchmark: the update did not run {expect}\n{result.stderr[-3000:]}")
     return elapsed
@@ -260,9 +263,7 @@ def shaped_releases(where: Path) -> Path:
     sh(["git", "tag", "v1.0.0"], cwd=template)
     readme = template / "template" / "README.md.jinja"
     readme.write_text(readme.read_text() + "Release 2.\n")
-    sh(["git", "add", "-A"], cwd=template)
-    sh(["git", *GIT_IDENTITY, "commit", "-qm", "v2"], cwd=template)
-    sh(["git", "tag", "v2.0.0"], cwd=template)
+    commit_all(template, "v2", tag="v2.0.0")
     return template
 
 
