@@ -1,6 +1,6 @@
 """Berth's benchmarks: what users wait for, measured against baselines in the same run.
 
-Usage:  uv run python benchmarks/run.py [--repeat N] [--only NAME ...] [--write-docs]
+Usage:  uv run python benchmarks/run.py [--repeat N] [--only NAME ...] [--write-docs [--docs PAGE]]
 
 Each benchmark runs its commands N times, interleaving the candidate and its baseline so
 that machine noise hits both alike, and reports medians, spread (min-max) and the ratio of
@@ -135,16 +135,24 @@ def shaped_template(where: Path) -> Path:
     return template
 
 
-def committed_berth(where: Path) -> Path:
-    """A clean clone of this repository's HEAD, as users get the template: uncommitted work
-    is not measured, and Copier does not spend time committing it into its own clone."""
-    clone = where / "berth"
-    sh(["git", "clone", "-q", "--no-tags", ROOT, clone])
-    return clone
+def packed_clone(source: Path, destination: Path, tags: bool = True) -> Path:
+    """A clean clone of `source`'s HEAD, packed like any clone over the network.
+
+    Users get the template that way: uncommitted work is not measured (Copier would commit
+    it into its own clone), and a local clone of an unpacked repository would hard-link
+    each loose object, which Copier then links again into each of its temporary clones
+    and deletes afterwards.
+    """
+    sh(["git", "clone", "-q", "--no-local", *([] if tags else ["--no-tags"]), source, destination])
+    return destination
 
 
 def bench_copy(repeat: int, tmp: Path) -> list[Row]:
-    trivial, shaped, template = trivial_template(tmp), shaped_template(tmp), committed_berth(tmp)
+    (tmp / "trivial").mkdir()
+    (tmp / "shaped").mkdir()
+    trivial = packed_clone(trivial_template(tmp / "trivial"), tmp / "trivial-template")
+    shaped = packed_clone(shaped_template(tmp / "shaped"), tmp / "shaped-template")
+    template = packed_clone(ROOT, tmp / "berth", tags=False)
     floor = Row("copy: trivial template")
     candidates = [  # each row, with the template and the options it is copied with
         (
@@ -178,7 +186,7 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
         name: Row(f"step: {name}") for name in ("copy", "uv sync", "train", "evaluate", "predict")
     }
     env = project_env()
-    template = committed_berth(tmp)
+    template = packed_clone(ROOT, tmp / "berth", tags=False)
     warm = tmp / "warm"
     sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, warm))
     sh([uv, "sync", "--locked", "-q"], cwd=warm, env=env)  # fills the package cache
@@ -232,12 +240,6 @@ def next_version(template: Path) -> tuple[str, str, str]:
     latest = versions[-1]
     head = max(Version(f"{latest.major}.{latest.minor}.{latest.micro + 1}"), migrated[-1])
     return str(older[-1]), str(migrated[-1]), str(head)
-
-
-def packed_clone(source: Path, destination: Path, tags: bool = True) -> None:
-    """A clone packed like any clone over the network (a local clone would hard-link the
-    source's loose objects, which Copier then links again into each temporary clone)."""
-    sh(["git", "clone", "-q", "--no-local", *([] if tags else ["--no-tags"]), source, destination])
 
 
 def committed_copy(args: list, destination: Path) -> None:
@@ -357,7 +359,8 @@ def bench_docker(repeat: int, tmp: Path) -> list[Row]:
     """
     slug = f"berth-bench-{os.getpid()}"  # compose project and image names derive from it
     project = tmp / slug
-    sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", ROOT, project))
+    template = packed_clone(ROOT, tmp / "berth", tags=False)
+    sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, project))
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     env.update(
         BASE_IMAGE=DOCKER_BASE_IMAGE,
@@ -459,7 +462,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS))
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--docs", type=Path, default=DOCS, help="the page --write-docs updates (%(default)s)"
+    )
     options = parser.parse_args()
+    if options.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    if options.docs != DOCS and not options.write_docs:
+        parser.error("--docs names the page --write-docs updates; add --write-docs")
+    if options.write_docs:  # before minutes of measuring, not after
+        write_results(options.docs, None)
     # Users' Pythons keep bytecode caches; without them every run recompiles Copier's imports.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     selected = list(options.only or BENCHMARKS)
@@ -482,11 +494,23 @@ def main() -> None:
     stamp = time.strftime("%Y-%m-%d")
     print(f"{stamp} on {machine()}, {options.repeat} runs each\n\n{result}")
     if options.write_docs:
-        text = DOCS.read_text()
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        block = f"{BEGIN}\nMeasured {stamp} on {machine()}, {options.repeat} runs each.\n\n{result}\n{END}"
-        DOCS.write_text(head + block + tail)
+        block = f"Measured {stamp} on {machine()}, {options.repeat} runs each.\n\n{result}"
+        write_results(options.docs, block)
+
+
+def write_results(page: Path, block: str | None) -> None:
+    """Replace what lies between the results markers of `page` with `block` (None: only
+    check that the page exists and has the markers)."""
+    try:
+        text = page.read_text()
+    except OSError as error:
+        sys.exit(f"--write-docs: cannot read {page}: {error.strerror}")
+    head, begin, rest = text.partition(BEGIN)
+    _, end, tail = rest.partition(END)
+    if not (begin and end):
+        sys.exit(f"--write-docs: {page} has no {BEGIN} ... {END} block for the results")
+    if block is not None:
+        page.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}")
 
 
 if __name__ == "__main__":
