@@ -509,8 +509,10 @@ def write_results(page: Path, block: str | None) -> None:
     _, end, tail = rest.partition(END)
     if not (begin and end):
         sys.exit(f"--write-docs: {page} has no {BEGIN} ... {END} block for the results")
-    if block is not None:
-        page.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}")
+    if block is not None:  # written beside the page, then moved over it: never half-written
+        draft = page.with_name(f".{page.name}.draft")
+        draft.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}")
+        os.replace(draft, page)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ def test_native_benchmarks_report_every_row_and_write_only_the_results_block(tmp
     total = float(rows["copy to predictions (warm cache)"]["median"])  # one run: the sum
     assert total == pytest.approx(sum(float(rows[f"step: {s}"]["median"]) for s in steps), abs=0.05)
 
+    assert [path.name for path in tmp_path.iterdir()] == ["performance.md"]  # no draft left
     written = page.read_text()
     head, _, rest = written.partition(BEGIN)
     block, _, tail = rest.partition(END)
