@@ -268,6 +268,12 @@ class Context:
             raise MigrationError(f"{self.answers_file} is not committed; cannot migrate")
         return yaml.safe_load(content) or {}
 
+    def _render_slot(self, ref: str, answers: dict[str, Any]) -> tuple[dict[str, Any], Path, str]:
+        """The answers a render of `ref` uses, the folder of renders and the render's key."""
+        data = {k: v for k, v in answers.items() if not k.startswith("_")}
+        key = hashlib.sha256(json.dumps([ref, data], sort_keys=True).encode()).hexdigest()[:16]
+        return data, self.state_dir / "renders", key
+
     def render(
         self,
         ref: str,
@@ -283,10 +289,8 @@ class Context:
         never passes for a file the release does not ship. A render started in the
         background (`start_render`) is waited for, then reused.
         """
-        data = {k: v for k, v in answers.items() if not k.startswith("_")}
-        key = hashlib.sha256(json.dumps([ref, data], sort_keys=True).encode()).hexdigest()[:16]
+        data, renders, key = self._render_slot(ref, answers)
         wanted = None if paths is None else sorted(set(paths))
-        renders = self.state_dir / "renders"
         if confirm:
             _wait_for_locks(sorted(renders.glob(f"{key}-*.lock")))
         for manifest in sorted(renders.glob(f"{key}-*/.berth-rendered")):
@@ -330,14 +334,13 @@ class Context:
             import fcntl
         except ImportError:
             return False
-        data = {k: v for k, v in answers.items() if not k.startswith("_")}
-        key = hashlib.sha256(json.dumps([ref, data], sort_keys=True).encode()).hexdigest()[:16]
-        renders = self.state_dir / "renders"
+        data, renders, key = self._render_slot(ref, answers)
         renders.mkdir(parents=True, exist_ok=True)
         wanted = sorted(set(paths))
-        if (renders / f"{key}-{_digest(wanted)}" / ".berth-rendered").is_file():
+        destination = renders / f"{key}-{_digest(wanted)}"
+        if (destination / ".berth-rendered").is_file():
             return False
-        with open(renders / f"{key}-{_digest(wanted)}.lock", "w") as lock:
+        with open(destination.with_name(f"{destination.name}.lock"), "w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -433,13 +436,9 @@ def carry_moved_files(ctx: Context, moves: dict[str, str | list[str]]) -> None:
     for source, destinations in moves.items():
         if isinstance(destinations, str):
             destinations = [destinations]
-        plan.append(
-            (
-                source.format_map(old_answers),
-                [d.format_map(new_answers) for d in destinations],
-                state["carried"].get(source.format_map(old_answers)),
-            )
-        )
+        source = source.format_map(old_answers)
+        destinations = [d.format_map(new_answers) for d in destinations]
+        plan.append((source, destinations, state["carried"].get(source)))
     fresh = [source for source, _, carried in plan if not carried]
     # ours: as committed, or as an earlier release of this update carried it
     ours_of = head_contents(ctx.project, fresh) if fresh else {}
