@@ -72,7 +72,6 @@ def copier(*args) -> list:
 
 def project_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_"))}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(UV_PYTHON="3.11", UV_PYTHON_DOWNLOADS="never")
     return env
 
@@ -147,11 +146,21 @@ def packed_clone(source: Path, destination: Path, tags: bool = True) -> Path:
     return destination
 
 
+def packed(build: Callable[[Path], Path], where: Path) -> Path:
+    """The template `build` makes (in a scratch folder), as a packed clone in `where`."""
+    scratch = where / "scratch"
+    scratch.mkdir(exist_ok=True)
+    source = build(scratch)
+    return packed_clone(source, where / source.name)
+
+
+def copy_head(template: Path, destination: Path) -> list:
+    """The command generating a project from `template`'s HEAD with the defaults."""
+    return copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, destination)
+
+
 def bench_copy(repeat: int, tmp: Path) -> list[Row]:
-    (tmp / "trivial").mkdir()
-    (tmp / "shaped").mkdir()
-    trivial = packed_clone(trivial_template(tmp / "trivial"), tmp / "trivial-template")
-    shaped = packed_clone(shaped_template(tmp / "shaped"), tmp / "shaped-template")
+    trivial, shaped = packed(trivial_template, tmp), packed(shaped_template, tmp)
     template = packed_clone(ROOT, tmp / "berth", tags=False)
     floor = Row("copy: trivial template")
     candidates = [  # each row, with the template and the options it is copied with
@@ -188,7 +197,7 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
     env = project_env()
     template = packed_clone(ROOT, tmp / "berth", tags=False)
     warm = tmp / "warm"
-    sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, warm))
+    sh(copy_head(template, warm))
     sh([uv, "sync", "--locked", "-q"], cwd=warm, env=env)  # fills the package cache
     for i in range(repeat):
         project = tmp / f"p{i}"
@@ -198,13 +207,7 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
         script = project / ".venv" / "bin" / project.name
         predict = ["predict", "--input", "data/processed/test.parquet", "--output", "p.csv"]
         journey = {  # step: (command, folder, environment)
-            "copy": (
-                copier(
-                    "copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, project
-                ),
-                None,
-                None,
-            ),
+            "copy": (copy_head(template, project), None, None),
             "uv sync": ([uv, "sync", "--locked", "-q"], project, env_i),
             "train": ([script, "train"], project, env_i),
             "evaluate": ([script, "evaluate"], project, env_i),
@@ -271,17 +274,13 @@ def shaped_releases(where: Path) -> Path:
 
 def bench_update(repeat: int, tmp: Path) -> list[Row]:
     """`copier update` across one migration, to HEAD as the next release, vs a trivial one."""
-    template = tmp / "berth"
-    packed_clone(ROOT, template, tags=False)
+    template = packed_clone(ROOT, tmp / "berth", tags=False)
     sh([sys.executable, template / "scripts" / "releases.py", "tags"], cwd=template)
     old, migrated, new = next_version(template)
     sh(["git", "tag", f"v{new}"], cwd=template)
     migration = f"migrations/v{migrated}.py"
-    (tmp / "trivial").mkdir()
-    (tmp / "shaped").mkdir()
-    trivial, shaped = tmp / "trivial-template", tmp / "shaped-template"
-    packed_clone(trivial_template(tmp / "trivial", versions=2), trivial)
-    packed_clone(shaped_releases(tmp / "shaped"), shaped)
+    trivial = packed(lambda where: trivial_template(where, versions=2), tmp)
+    shaped = packed(shaped_releases, tmp)
     floor = Row("update: trivial template v1 -> v2")
     candidates = [  # row, template, versions, copy options, migration Copier must run
         (
@@ -360,7 +359,7 @@ def bench_docker(repeat: int, tmp: Path) -> list[Row]:
     slug = f"berth-bench-{os.getpid()}"  # compose project and image names derive from it
     project = tmp / slug
     template = packed_clone(ROOT, tmp / "berth", tags=False)
-    sh(copier("copy", "-q", "--defaults", "--trust", "--vcs-ref", "HEAD", template, project))
+    sh(copy_head(template, project))
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     env.update(
         BASE_IMAGE=DOCKER_BASE_IMAGE,

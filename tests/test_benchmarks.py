@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, docker_engine_available, skip_without
+from conftest import ROOT, docker_engine_available, run, skip_without
 
 RUN = ROOT / "benchmarks" / "run.py"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -25,10 +25,8 @@ ROW = re.compile(
 )
 
 
-def benchmark(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(RUN), *args], cwd=ROOT, capture_output=True, text=True
-    )
+def benchmark(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run([sys.executable, RUN, *args], cwd=ROOT, check=check)
 
 
 def reported(output: str) -> dict[str, re.Match]:
@@ -93,7 +91,7 @@ def test_bad_options_stop_at_once_with_one_line(tmp_path):
         ("--write-docs", "--docs", str(no_markers)): "has no <!-- results:begin -->",
     }
     for args, message in cases.items():
-        result = benchmark(*args)
+        result = benchmark(*args, check=False)
         assert result.returncode != 0, args
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr, args
@@ -107,17 +105,15 @@ def test_docker_benchmark_reports_its_rows_and_leaves_nothing_behind():
         skip_without("a Docker engine")
 
     def leftovers() -> list[str]:
-        images = subprocess.run(
-            ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-            capture_output=True, text=True, check=True,
-        ).stdout.split()  # fmt: skip
+        images = run(
+            ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]
+        ).stdout.split()
         resources = [image for image in images if image.startswith("berth-bench-")]
         for kind in ("container", "volume", "network"):
-            resources += subprocess.run(
+            resources += run(
                 ["docker", kind, "ls", *(["--all"] if kind == "container" else []),
                  "--filter", "label=com.docker.compose.project", "--format",
                  '{{.Label "com.docker.compose.project"}}'],
-                capture_output=True, text=True, check=True,
             ).stdout.split()  # fmt: skip
         return sorted(name for name in resources if name.startswith("berth-bench-"))
 
