@@ -21,10 +21,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from packaging.version import Version
+
+from berth_tools import ROOT
+from berth_tools.releases import create_tags
+from support.commands import CommandFailed, python, run, uv_bin
+from support.docker import engine_available, free_port
+from support.environments import environment
+from support.git import commit_all, git
+from support.versions import head_version, migrations, releases
+
 DOCS = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
-GIT_IDENTITY = ["-c", "user.name=Berth Benchmarks", "-c", "user.email=bench@example.org"]
+LONG = 3600  # seconds: a cold image build is the longest command measured
 
 
 @dataclass
@@ -44,36 +53,19 @@ class Row:
 
 
 def sh(args: list, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        sys.exit(f"benchmark command failed: {' '.join(map(str, args))}\n{result.stderr[-3000:]}")
-    return result
+    """A command the benchmark needs to succeed (a failure stops it, with the output)."""
+    return run(args, cwd=cwd, env=env, timeout=LONG)
 
 
-def commit_all(repository: Path, message: str, tag: str | None = None) -> None:
-    """Commit everything in `repository` (and tag the commit, with `tag`)."""
-    sh(["git", "add", "-A"], cwd=repository)
-    sh(["git", *GIT_IDENTITY, "commit", "-qm", message, "--allow-empty"], cwd=repository)
-    if tag:
-        sh(["git", "tag", tag], cwd=repository)
-
-
-def timed(action: Callable[..., None], *args) -> float:
+def timed(args: list, cwd: Path | None = None, env: dict | None = None) -> float:
+    """The wall time of one command (which must succeed)."""
     start = time.perf_counter()
-    action(*args)
+    sh(args, cwd, env)
     return time.perf_counter() - start
 
 
 def copier(*args) -> list:
-    return [sys.executable, "-m", "copier", *args]
-
-
-def project_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_"))}
-    env.update(UV_PYTHON="3.11", UV_PYTHON_DOWNLOADS="never")
-    return env
+    return python("-m", "copier", *args)
 
 
 def trivial_template(where: Path, versions: int = 1) -> Path:
@@ -85,7 +77,7 @@ def trivial_template(where: Path, versions: int = 1) -> Path:
         (template / "{{_copier_conf.answers_file}}.jinja").write_text(
             "{{ _copier_answers|to_nice_yaml -}}\n"
         )
-    sh(["git", "init", "-q"], cwd=template)
+    git(template, "init", "-q")
     for number in range(1, versions + 1):
         (template / "README.md.jinja").write_text(
             f"# {{{{ project_name }}}}\n\nRelease {number}.\n"
@@ -129,7 +121,7 @@ def shaped_template(where: Path) -> Path:
     (template / "copier.yml").write_text(
         f"_subdirectory: template\n_answers_file: .copier-answers.yml\n{variables}"
     )
-    sh(["git", "init", "-q"], cwd=template)
+    git(template, "init", "-q")
     commit_all(template, "shape")
     return template
 
@@ -177,7 +169,7 @@ def bench_copy(repeat: int, tmp: Path) -> list[Row]:
         for number, (row, source, options) in enumerate(candidates):
             destination = tmp / f"run{i}-{number}"
             row.samples.append(
-                timed(sh, copier("copy", "-q", "--defaults", *options, source, destination))
+                timed(copier("copy", "-q", "--defaults", *options, source, destination))
             )
     return [row for row, _, _ in candidates]
 
@@ -187,14 +179,12 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
 
     Reports the total and each step, so that a regression shows where it comes from.
     """
-    from uv import find_uv_bin
-
-    uv = find_uv_bin()
+    uv = uv_bin()
     total = Row("copy to predictions (warm cache)", target="<= 30 s")
     steps = {
         name: Row(f"step: {name}") for name in ("copy", "uv sync", "train", "evaluate", "predict")
     }
-    env = project_env()
+    env = environment()
     template = packed_clone(ROOT, tmp / "berth", tags=False)
     warm = tmp / "warm"
     sh(copy_head(template, warm))
@@ -214,7 +204,7 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
             "predict": ([script, *predict], project, env_i),
         }
         for name, (args, cwd, step_env) in journey.items():
-            steps[name].samples.append(timed(sh, args, cwd, step_env))
+            steps[name].samples.append(timed(args, cwd, step_env))
         total.samples.append(sum(steps[name].samples[-1] for name in journey))
     return [total, *steps.values()]
 
@@ -226,29 +216,22 @@ def next_version(template: Path) -> tuple[str, str, str]:
     clone of that version, so an update to a recorded release replays the migration code
     that release froze. What a user of the current tree will run is the next release
     made from HEAD: HEAD tagged above every recorded release and every migration (as
-    tests/test_update_history.py does). The update starts at the newest release below
-    the newest migration, so that migration really runs.
+    the update-history tests do). The update starts at the newest release below the
+    newest migration, so that migration really runs.
     """
-    sys.path.insert(0, str(template / "scripts"))
-    import releases
-    from packaging.version import Version
-
-    versions = [Version(str(r["version"])) for r in releases.load(template)]
-    migrated = sorted(Version(p.stem[1:]) for p in (template / "migrations").glob("v*.py"))
+    versions, migrated = releases(template), migrations(template)
     if not versions or not migrated:
         sys.exit("update benchmark: needs a recorded release and a migration")
-    older = [v for v in versions if v < migrated[-1]]
+    older = [v for v in versions if Version(v) < Version(migrated[-1])]
     if not older:
         sys.exit(f"update benchmark: no recorded release below migration {migrated[-1]}")
-    latest = versions[-1]
-    head = max(Version(f"{latest.major}.{latest.minor}.{latest.micro + 1}"), migrated[-1])
-    return str(older[-1]), str(migrated[-1]), str(head)
+    return older[-1], migrated[-1], head_version(template)
 
 
 def committed_copy(args: list, destination: Path) -> None:
     sh(args)
     if not (destination / ".git").exists():
-        sh(["git", "init", "-q"], cwd=destination)
+        git(destination, "init", "-q")
     commit_all(destination, "generated")
 
 
@@ -265,7 +248,7 @@ def timed_update(args: list, project: Path, expect: str | None = None) -> float:
 def shaped_releases(where: Path) -> Path:
     """Berth's file tree with trivial content, released twice (v2 changes the README)."""
     template = shaped_template(where)
-    sh(["git", "tag", "v1.0.0"], cwd=template)
+    git(template, "tag", "v1.0.0")
     readme = template / "template" / "README.md.jinja"
     readme.write_text(readme.read_text() + "Release 2.\n")
     commit_all(template, "v2", tag="v2.0.0")
@@ -275,9 +258,9 @@ def shaped_releases(where: Path) -> Path:
 def bench_update(repeat: int, tmp: Path) -> list[Row]:
     """`copier update` across one migration, to HEAD as the next release, vs a trivial one."""
     template = packed_clone(ROOT, tmp / "berth", tags=False)
-    sh([sys.executable, template / "scripts" / "releases.py", "tags"], cwd=template)
+    create_tags(template)
     old, migrated, new = next_version(template)
-    sh(["git", "tag", f"v{new}"], cwd=template)
+    git(template, "tag", f"v{new}")
     migration = f"migrations/v{migrated}.py"
     trivial = packed(lambda where: trivial_template(where, versions=2), tmp)
     shaped = packed(shaped_releases, tmp)
@@ -321,26 +304,8 @@ DOCKER_BASE_IMAGE = os.environ.get("BERTH_BASE_IMAGE", "local/python:3.13")
 DOCKER_CA_BUNDLE = os.environ.get("BERTH_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
 
 
-def docker_engine_answers() -> bool:
-    try:
-        return subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def docker_output(*args: str) -> str:
-    result = subprocess.run(["docker", *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"benchmark command failed: docker {' '.join(args)}\n{result.stderr[-3000:]}")
-    return result.stdout.strip()
+    return sh(["docker", *args]).stdout.strip()
 
 
 def image_size(image: str) -> int:
@@ -401,17 +366,11 @@ def bench_docker(repeat: int, tmp: Path) -> list[Row]:
             )
             with init.open("a") as handle:
                 handle.write(f"# one-line change {i}\n")
-            prod.samples.append(timed(sh, build_prod, project, env))
-            dev.samples.append(timed(sh, build_dev, project, env))
+            prod.samples.append(timed(build_prod, project, env))
+            dev.samples.append(timed(build_dev, project, env))
             size.samples.append((image_size(prod_image) - base) / 1e6)
-            up.samples.append(
-                timed(
-                    sh,
-                    ["docker", "compose", "up", "--detach", "--wait", "--wait-timeout", "300"],
-                    project,
-                    env,
-                )
-            )
+            up_wait = ["docker", "compose", "up", "--detach", "--wait", "--wait-timeout", "300"]
+            up.samples.append(timed(up_wait, project, env))
             sh([*down, "--timeout", "5"], cwd=project, env=env)
     finally:
         subprocess.run([*down, "--timeout", "5"], cwd=project, env=env, capture_output=True)
@@ -474,7 +433,7 @@ def main() -> None:
     # Users' Pythons keep bytecode caches; without them every run recompiles Copier's imports.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     selected = list(options.only or BENCHMARKS)
-    if NEEDS_DOCKER & set(selected) and not docker_engine_answers():
+    if NEEDS_DOCKER & set(selected) and not engine_available():
         if options.only:
             sys.exit(
                 "docker benchmark: no Docker engine answers `docker info`; start one "
@@ -488,7 +447,10 @@ def main() -> None:
             print(f"running {name} x{options.repeat} ...", file=sys.stderr)
             workdir = Path(tmp) / name
             workdir.mkdir()
-            rows += BENCHMARKS[name](options.repeat, workdir)
+            try:
+                rows += BENCHMARKS[name](options.repeat, workdir)
+            except CommandFailed as error:
+                sys.exit(f"{name} benchmark: a command failed, {error}")
     result = table(rows)
     stamp = time.strftime("%Y-%m-%d")
     print(f"{stamp} on {machine()}, {options.repeat} runs each\n\n{result}")

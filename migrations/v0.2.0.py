@@ -7,12 +7,7 @@ are carried to their new place by a 3-way merge. Docker, DVC, the quality gates 
 template-update workflow arrive as new files and need no migration.
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _helpers import Migration  # noqa: E402
+from berth_migrations import Migration
 
 UNIT = ("features", "model", "metrics", "schema", "settings", "architecture")
 INTEGRATION = ("cli", "dataio")

@@ -1,28 +1,19 @@
 """MkDocs hook: render the options reference from copier.yml, so the page cannot drift.
 
 A page containing the marker `<!-- options-table -->` gets it replaced by one section per
-question: its type, default, choices and help text, read from copier.yml.
+question: its type, default, choices and help text, read from copier.yml, and what each
+value adds to a project, read from the options manifest (berth_tools.options).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
+from berth_migrations.config import load_copier_config, questions
+from berth_tools import ROOT
+from berth_tools.options import OPTIONS, Adds
+
 MARKER = "<!-- options-table -->"
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "migrations"))
-from _helpers import load_copier_config  # noqa: E402
-
-
-def _load_questions() -> dict[str, dict[str, Any]]:
-    merged = load_copier_config(ROOT)  # the loader the migrations and the tests use
-    return {
-        name: spec
-        for name, spec in merged.items()
-        if not name.startswith("_") and isinstance(spec, dict) and spec.get("when") is not False
-    }
 
 
 def _code(value: Any) -> str:
@@ -30,9 +21,27 @@ def _code(value: Any) -> str:
     return f"`{text}`" if text else "(empty)"
 
 
+def _adds(label: str, entry: Adds) -> str:
+    parts = []
+    if entry.files:
+        parts.append("adds " + ", ".join(_code(path) for path in entry.files))
+    if entry.lock:
+        parts.append(f"adds its dependencies to the lock (`{entry.lock}`)")
+    if entry.absent:
+        parts.append("leaves out any mention of " + ", ".join(_code(t) for t in entry.absent))
+    return f"    - {label}: {'; '.join(parts)}" if parts else ""
+
+
+def _label(spec: dict[str, Any], value: Any) -> str:
+    """A choice as itself; the example the manifest gives for free text, as what it stands for."""
+    if spec.get("choices") or spec.get("type") == "bool" or value == "":
+        return _code(value)
+    return "any other answer"
+
+
 def options_markdown() -> str:
     sections = []
-    for name, spec in _load_questions().items():
+    for name, spec in questions(load_copier_config(ROOT)).items():
         lines = [f"### `{name}`", "", " ".join(str(spec.get("help", "")).split()), ""]
         lines.append(f"- Type: `{spec.get('type', 'str')}`")
         choices = spec.get("choices")
@@ -49,6 +58,11 @@ def options_markdown() -> str:
             lines.append(
                 "- Validated: yes, an invalid answer is refused with a message saying what is allowed."
             )
+        values = OPTIONS.get(name, {})
+        effects = [_adds(_label(spec, value), entry) for value, entry in values.items()]
+        effects = [line for line in effects if line]
+        if effects:
+            lines += ["- What an answer changes (the other answers add nothing):", *effects]
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
 

@@ -1,0 +1,141 @@
+"""File I/O at the edge: reading data and params, writing splits, metrics and figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import fastparquet
+import pandas as pd
+import yaml
+
+from .errors import ProjectError
+from .settings import Settings, settings_from_dict
+
+TABLE_SUFFIXES = (".csv", ".parquet")
+BUILTIN_DATASET = "Palmer penguins (palmerpenguins package)"
+
+
+def read_params(path: Path) -> Settings:
+    """Read params.yaml; a missing file means the defaults."""
+    if not path.exists():
+        return settings_from_dict({})
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from error
+    return settings_from_dict(raw)
+
+
+def load_builtin_dataset() -> pd.DataFrame:
+    """The Palmer penguins table shipped inside the palmerpenguins package (no download)."""
+    csv = resources.files("palmerpenguins").joinpath("data", "penguins.csv")
+    with csv.open("rb") as handle:
+        return pd.read_csv(handle)
+
+
+def load_dataset(path: str | None) -> pd.DataFrame:
+    """Read the training table: the built-in data set when `path` is None."""
+    if path is None:
+        return load_builtin_dataset()
+    return read_table(Path(path))
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV or parquet file with a one-line error for anything unreadable."""
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise ProjectError(f"{path}: unsupported file type; use .csv or .parquet")
+    if not path.is_file():
+        raise ProjectError(f"{path}: file not found")
+    try:
+        if path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path)
+        else:  # fastparquet's own API: pandas deprecates its fastparquet engine
+            frame = _text_as_str(fastparquet.ParquetFile(path).to_pandas())
+    except Exception as error:  # pandas raises many types for malformed files
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ProjectError(f"{path}: cannot read table ({detail})") from error
+    if frame.empty:
+        raise ProjectError(f"{path}: the table has no rows")
+    return frame
+
+
+def _text_as_str(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas' text dtype, as pandas itself reads them.
+
+    Files written by pyarrow come back from fastparquet with text columns as objects that
+    hold None for missing values; the pipeline's imputers expect NaN.
+    """
+    for name in frame.select_dtypes(include="object").columns:
+        if frame[name].dropna().map(type).eq(str).all():
+            frame[name] = frame[name].astype("str")
+    return frame
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`, moved into place only if the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent
+    )
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write CSV or parquet by suffix, atomically (no half-written file on failure)."""
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise ProjectError(f"{path}: unsupported output type; use .csv or .parquet")
+    with atomic_path(path) as temporary:
+        if path.suffix.lower() == ".csv":
+            frame.to_csv(temporary, index=False)
+        else:
+            fastparquet.write(temporary, frame, write_index=False)
+
+
+def write_split(features: pd.DataFrame, target: pd.Series, target_name: str, path: Path) -> None:
+    """Store a split (features plus target column) for a later step."""
+    write_table(features.assign(**{target_name: target.to_numpy()}), path)
+
+
+def read_split(
+    path: Path, target_name: str, hint: str = "run `train` first"
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Read a split stored by `write_split`."""
+    if not path.is_file():
+        raise ProjectError(f"{path}: no split found; {hint}")
+    frame = read_table(path)
+    if target_name not in frame.columns:
+        raise ProjectError(f"{path}: the split has no target column {target_name!r}")
+    return frame.drop(columns=[target_name]), frame[target_name]
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    with atomic_path(path) as temporary:
+        temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path, hint: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise ProjectError(f"{path}: not found; {hint}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ProjectError(f"{path}: not valid JSON ({error})") from error
+
+
+def save_figure(figure, path: Path) -> None:
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=120, format=path.suffix.lstrip(".") or "png")

@@ -1,0 +1,45 @@
+"""Check a data frame against a model's input schema: pure, one readable message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .errors import ProjectError
+
+NUMERIC_TYPES = {"double", "float", "long", "integer"}
+TEXT_TYPES = {"string"}
+
+
+def _compatible(expected: str, column: pd.Series) -> bool:
+    if column.isna().all():
+        return True  # an empty column carries no type; imputation fills it
+    if expected in NUMERIC_TYPES:
+        return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    if expected in TEXT_TYPES:
+        return not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+    if expected == "boolean":
+        return pd.api.types.is_bool_dtype(column)
+    return True
+
+
+def check_against_schema(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame:
+    """Return the schema's columns of `frame`, or raise ProjectError naming every mismatch.
+
+    `schema` is a list of {"name", "type", "required"} entries, as in an MLflow signature.
+    Extra columns (an id, the target) are ignored.
+    """
+    problems = []
+    for spec in schema:
+        name, expected = spec["name"], spec["type"]
+        if name not in frame.columns:
+            if spec.get("required", True):
+                problems.append(f"missing column {name!r}")
+            continue
+        if not _compatible(expected, frame[name]):
+            problems.append(f"column {name!r} should be {expected}, got {frame[name].dtype}")
+    if problems:
+        raise ProjectError("input does not match the model's signature: " + "; ".join(problems))
+    present = [spec["name"] for spec in schema if spec["name"] in frame.columns]
+    return frame[present]

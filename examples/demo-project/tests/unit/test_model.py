@@ -1,0 +1,39 @@
+import pytest
+
+from demo_project.errors import ProjectError
+from demo_project.features import split_features_target
+from demo_project.metrics import compute_metrics
+from demo_project.model import build_pipeline, fit, split_data
+
+
+@pytest.mark.parametrize("estimator", ["random_forest", "linear"])
+def test_classifier_learns_the_rule(classification_frame, estimator):
+    features, target = split_features_target(classification_frame, "churned")
+    split = split_data(features, target, "classification", test_size=0.25, seed=0)
+    params = {"n_estimators": 30} if estimator == "random_forest" else {}
+    pipeline = fit(
+        build_pipeline("classification", estimator, params, seed=0), split.x_train, split.y_train
+    )
+    scores = compute_metrics("classification", split.y_test, pipeline.predict(split.x_test))
+    assert scores["accuracy"] > 0.8
+
+
+def test_regressor_learns_the_rule(regression_frame):
+    features, target = split_features_target(regression_frame, "spend")
+    split = split_data(features, target, "regression", test_size=0.25, seed=0)
+    pipeline = fit(build_pipeline("regression", "linear", {}, seed=0), split.x_train, split.y_train)
+    scores = compute_metrics("regression", split.y_test, pipeline.predict(split.x_test))
+    assert scores["r2"] > 0.9
+
+
+def test_split_is_seeded(classification_frame):
+    features, target = split_features_target(classification_frame, "churned")
+    first = split_data(features, target, "classification", 0.2, seed=7)
+    second = split_data(features, target, "classification", 0.2, seed=7)
+    assert first.x_test.equals(second.x_test)
+    assert len(first.x_test) == 24
+
+
+def test_unknown_estimator_parameter_is_a_project_error():
+    with pytest.raises(ProjectError, match="invalid model.params"):
+        build_pipeline("classification", "random_forest", {"n_trees": 3}, seed=0)
