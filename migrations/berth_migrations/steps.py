@@ -6,8 +6,13 @@ import shutil
 import sys
 from typing import Any
 
-from berth_migrations.config import invalid_answers, load_copier_config, migrate_answers
-from berth_migrations.config import read_answers, write_answers
+from berth_migrations.config import (
+    invalid_answers,
+    load_copier_config,
+    migrate_answers,
+    read_answers,
+    write_answers,
+)
 from berth_migrations.context import Context
 from berth_migrations.git import find_conflicts, head_contents, head_files, merge, read_bytes
 from berth_migrations.renders import render, render_at_version, start_render

@@ -164,9 +164,7 @@ def test_1_images_build_with_a_stand_in_base_and_a_ca_bundle(stack):
     start = time.monotonic()
     stack.compose("--progress=plain", "build")
     stack.build_prod()
-    FIGURES["build (all images, this run's cache state)"] = (
-        f"{time.monotonic() - start:.0f} s"
-    )
+    FIGURES["build (all images, this run's cache state)"] = f"{time.monotonic() - start:.0f} s"
     for image in IMAGES:
         stack.docker("image", "inspect", image)
     sizes = {

@@ -34,7 +34,9 @@ def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess:
 
 
 def zizmor(path: Path) -> subprocess.CompletedProcess:
-    return run([BIN / "zizmor", "--offline", "--no-progress", "--format", "plain", path], check=False)
+    return run(
+        [BIN / "zizmor", "--offline", "--no-progress", "--format", "plain", path], check=False
+    )
 
 
 def assert_hardened(workflow: Path) -> None:

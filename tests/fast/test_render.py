@@ -55,7 +55,9 @@ def test_exactly_the_files_the_answers_ask_for(rendered):
     present = {str(p.relative_to(root)) for p in all_files(root)}
     expected = options.expected_files(answers, "demo_project")
     assert not expected - present, f"missing: {sorted(expected - present)}"
-    assert not present - expected, f"files the answers did not ask for: {sorted(present - expected)}"
+    assert (
+        not present - expected
+    ), f"files the answers did not ask for: {sorted(present - expected)}"
 
 
 def test_an_answer_leaves_no_trace_of_what_it_turned_down(rendered):

@@ -222,7 +222,11 @@ def test_release_migrations_run_twice_change_nothing(jumped, template):
     for version in ("2.0.0", "3.0.0"):
         for stage in ("before", "after"):
             script = template / "migrations" / f"v{version}.py"
-            stage_env = {"STAGE": stage, "VERSION_CURRENT": version, "VERSION_PEP440_CURRENT": version}
+            stage_env = {
+                "STAGE": stage,
+                "VERSION_CURRENT": version,
+                "VERSION_PEP440_CURRENT": version,
+            }
             run(python(script, ".copier-answers.yml"), cwd=project, env=env | stage_env)
     after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".git" not in p.parts}
     assert after == snapshot

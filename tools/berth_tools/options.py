@@ -120,7 +120,10 @@ def is_conditional(template_path: str) -> bool:
 
 def unconditional_files(package_name: str, root: Path = ROOT) -> set[str]:
     """The rendered paths of the files every project has."""
-    context = {"package_name": package_name, "_copier_conf": {"answers_file": ".copier-answers.yml"}}
+    context = {
+        "package_name": package_name,
+        "_copier_conf": {"answers_file": ".copier-answers.yml"},
+    }
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
     return {
         environment.from_string(path).render(context).removesuffix(".jinja")

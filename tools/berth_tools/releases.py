@@ -39,7 +39,9 @@ def load(root: Path = ROOT) -> list[dict[str, Any]]:
 
 
 def resolve(rev: str, cwd: Path = ROOT) -> str | None:
-    return git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=cwd, check=False) or None
+    return (
+        git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=cwd, check=False) or None
+    )
 
 
 def create_tags(root: Path = ROOT) -> list[str]:

@@ -120,7 +120,9 @@ def main(argv: list[str] | None = None) -> None:
     selected = parser.parse_args(argv).variant
     unknown = sorted(set(selected) - set(variants))
     if unknown:
-        parser.error(f"no such lock variant: {', '.join(unknown)} (variants: {', '.join(variants)})")
+        parser.error(
+            f"no such lock variant: {', '.join(unknown)} (variants: {', '.join(variants)})"
+        )
     LOCKS.mkdir(parents=True, exist_ok=True)
     for variant in selected or variants:
         lock(variant, variants[variant])

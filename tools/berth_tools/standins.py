@@ -73,7 +73,11 @@ def upstreams() -> dict[str, Upstream]:
 
 
 def definitions_hash() -> str:
-    described = {url: [u.package, u.hooks, u.extras] for url, u in upstreams().items()}
+    """Names the cache folders: a change to any definition gets fresh stand-ins."""
+    described = {
+        url: [u.package, u.hooks, *([u.extras] if u.extras else [])]
+        for url, u in upstreams().items()
+    }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:12]
 
 
