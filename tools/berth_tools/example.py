@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from berth_tools import ROOT
+from berth_tools.git import git
 
 EXAMPLE = ROOT / "examples" / "demo-project"
 DATA = {"copyright_year": "2026"}
@@ -61,12 +62,20 @@ def normalised(line: str) -> str:
 
 
 def files(root: Path) -> dict[str, bytes]:
+    """Every file of a render."""
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def differences(expected: Path, actual: Path) -> list[str]:
-    """What `actual` lacks, has too many of, or holds differently (as short diffs)."""
-    want, have = files(expected), files(actual)
+def example_files() -> dict[str, bytes]:
+    """The example's files git would commit (not the caches tools leave, which it ignores)."""
+    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=EXAMPLE)
+    names = [name for name in listed.split("\0") if name and (EXAMPLE / name).is_file()]
+    return {name: (EXAMPLE / name).read_bytes() for name in names}
+
+
+def differences(fresh: Path) -> list[str]:
+    """What the example lacks, has too many of, or holds differently from a fresh render."""
+    want, have = files(fresh), example_files()
     found = [f"missing: {path}" for path in sorted(want.keys() - have.keys())]
     found += [f"not rendered: {path}" for path in sorted(have.keys() - want.keys())]
     for path in sorted(want.keys() & have.keys()):
@@ -90,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(dir=EXAMPLE.parent if not check else None) as tmp:
         fresh = render(Path(tmp) / EXAMPLE.name)
         if check:
-            found = differences(fresh, EXAMPLE)
+            found = differences(fresh)
             print("\n".join(found) or f"{EXAMPLE.relative_to(ROOT)} is up to date")
             return 1 if found else 0
         # Written beside the example, then swapped in: never half-written.
