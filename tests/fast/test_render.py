@@ -115,10 +115,15 @@ def test_license_text_matches_the_choice(rendered):
         "MIT": "MIT License",
         "BSD-3-Clause": "BSD 3-Clause License",
         "Apache-2.0": "Apache License",
+        "MPL-2.0": "Mozilla Public License Version 2.0",
     }
+    assert set(first_lines) | {"proprietary"} == set(options.OPTIONS["license"])
     if answers["license"] in first_lines:
         text = (root / "LICENSE").read_text()
         assert first_lines[answers["license"]] in text.splitlines()[0] + text.splitlines()[1]
+        verbatim = ROOT / "includes" / f"{answers['license']}.txt"  # texts included as they are
+        if verbatim.is_file():
+            assert text.rstrip() == verbatim.read_text().rstrip()
 
 
 def test_the_lock_is_the_variant_the_answers_select(rendered):

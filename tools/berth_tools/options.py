@@ -49,6 +49,7 @@ OPTIONS: dict[str, dict[Any, Adds]] = {
         "MIT": LICENSE,
         "BSD-3-Clause": LICENSE,
         "Apache-2.0": LICENSE,
+        "MPL-2.0": LICENSE,
         "proprietary": NOTHING,
     },
     "use_dvc": {
