@@ -74,12 +74,9 @@ def test_invalid_answers_names_removed_choices_and_questions():
 def test_the_real_copier_yml_loads_with_its_includes():
     config = load_copier_config(ROOT)
     assert config["reserved_names"]["default"]  # from includes/reserved-names.yml
-    assert question_choices(config["license"]) == [
-        "MIT",
-        "BSD-3-Clause",
-        "Apache-2.0",
-        "proprietary",
-    ]
+    choices = question_choices(config["license"])  # {label: value}: the values
+    assert choices == list(config["license"]["choices"].values())
+    assert "MIT" in choices and "Proprietary (all rights reserved)" not in choices
     assert any("every_update.py" in str(m["command"]) for m in config["_migrations"])
 
 
