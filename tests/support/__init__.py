@@ -9,4 +9,5 @@ versions, rendering the template, generated projects and `copier update` runs.
     rendering     render(): the template's working tree, with answers
     projects      Project: a generated project, installed and driven like a user would
     updates       Copier versions run without a git identity; the real and synthetic histories
+    benchmarks    benchmarks/run.py as the tests run it, and the table it prints
 """
