@@ -33,13 +33,13 @@ mkdir -p "$LOG_DIR"
 exec 9>/var/lock/berth-runner-image.lock
 flock -w "${BERTH_LOCK_WAIT:-1800}" 9 || die "timed out waiting for /var/lock/berth-runner-image.lock"
 
-hash=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+# The image's recipe: what it is built from and the settings it is imported with.
+CHANGES=("ENV PATH=$RUNNER_PATH" 'ENV LANG=C.UTF-8' "ENV SSL_CERT_FILE=$BUNDLE" "ENV REQUESTS_CA_BUNDLE=$BUNDLE"
+	"ENV PIP_CERT=$BUNDLE" "ENV NODE_EXTRA_CA_CERTS=$BUNDLE" 'ENV RUNNER_TOOL_CACHE=/opt/hostedtoolcache')
+hash=$(printf '%s\n' "$SUITE" "$PKGS" "${CHANGES[@]}" | sha256sum | cut -c1-16)
 have=$(docker image inspect --format '{{index .Config.Labels "berth.runner.hash"}}' "$TAG" 2>/dev/null || true)
-if [ "$have" = "$hash" ]; then
-	log "$TAG is up to date"
-	exit 0
-fi
-command -v debootstrap >/dev/null || die "debootstrap is missing (bash .ci/docker-engine.sh installs it)"
+build_runner() {
+	command -v debootstrap >/dev/null || die "debootstrap is missing (bash .ci/docker-engine.sh installs it)"
 
 detect_mirror() {
 	local m
@@ -65,13 +65,10 @@ debootstrap --variant=minbase --include="$PKGS" "$SUITE" "$rootfs" "$MIRROR" \
 	>"$LOG_DIR/runner-image.log" 2>&1 || die "debootstrap $SUITE failed (see $LOG_DIR/runner-image.log)"
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
 mkdir -p "$rootfs/opt/berth/bin" "$rootfs/opt/hostedtoolcache"
-tar --numeric-owner -C "$rootfs" -c . | docker import \
-	--change "ENV PATH=$RUNNER_PATH" --change 'ENV LANG=C.UTF-8' \
-	--change "ENV SSL_CERT_FILE=$BUNDLE" --change "ENV REQUESTS_CA_BUNDLE=$BUNDLE" \
-	--change "ENV PIP_CERT=$BUNDLE" --change "ENV NODE_EXTRA_CA_CERTS=$BUNDLE" \
-	--change "ENV RUNNER_TOOL_CACHE=/opt/hostedtoolcache" \
-	--change "LABEL berth.runner.hash=$hash" --change 'CMD ["bash"]' \
-	- "$TAG" >/dev/null || die "docker import $TAG failed"
+changes=()
+for c in "${CHANGES[@]}" "LABEL berth.runner.hash=$hash" 'CMD ["bash"]'; do changes+=(--change "$c"); done
+tar --numeric-owner -C "$rootfs" -c . | docker import "${changes[@]}" - "$TAG" >/dev/null ||
+	die "docker import $TAG failed"
 
 # Smoke test: every tool the workflows call, and the engine through the socket.
 if ! docker run --rm -v /var/run/docker.sock:/var/run/docker.sock "$TAG" bash -ec '
@@ -82,3 +79,22 @@ if ! docker run --rm -v /var/run/docker.sock:/var/run/docker.sock "$TAG" bash -e
 	die "$TAG smoke test failed (see $LOG_DIR/runner-image.log)"
 fi
 log "$TAG: $(docker run --rm "$TAG" python3 --version)"
+}
+if [ "$have" = "$hash" ]; then
+	log "$TAG is up to date"
+else
+	build_runner
+fi
+
+# ---------------------------------------------------------------------------- registry
+# local/registry:2, the registry release workflows push to (scripts/run_workflows.py).
+REGISTRY_TAG=${BERTH_REGISTRY_IMAGE:-local/registry:2}
+reg_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/standins/registry
+reg_hash=$(cat "$reg_dir/Dockerfile" "$reg_dir/config.yml" | sha256sum | cut -c1-16)
+have=$(docker image inspect --format '{{index .Config.Labels "berth.standin.hash"}}' "$REGISTRY_TAG" 2>/dev/null || true)
+if [ "$have" != "$reg_hash" ]; then
+	log "building $REGISTRY_TAG (log: $LOG_DIR/build-registry.log)"
+	docker build --progress=plain --label "berth.standin.hash=$reg_hash" \
+		--build-arg BASE_IMAGE=local/python:3.13 -t "$REGISTRY_TAG" "$reg_dir" \
+		>"$LOG_DIR/build-registry.log" 2>&1 || die "building $REGISTRY_TAG failed (see $LOG_DIR/build-registry.log)"
+fi
