@@ -178,7 +178,9 @@ def local_repositories(files: list[Path]) -> list[str]:
                 continue
             folder = ACTIONS / repo / (subpath or "").strip("/")
             if not (folder / "action.yml").is_file():
-                raise Stop(f"{path.name} uses {repo}{subpath}@{ref}, which has no stand-in in {ACTIONS}")
+                raise Stop(
+                    f"{path.name} uses {repo}{subpath}@{ref}, which has no stand-in in {ACTIONS}"
+                )
             value = f"{repo}{subpath}@{ref}={folder}"
             if value not in mapping:
                 mapping.append(value)
@@ -276,7 +278,9 @@ class Runner:
 
     def git_redirects(self, hooks: dict[str, Path]) -> dict[str, str]:
         """GIT_CONFIG_* for the runner: the hook stand-ins, then GitHub itself (longest match wins)."""
-        pairs = [(f"url.{path.resolve().as_uri()}.insteadOf", url) for url, path in sorted(hooks.items())]
+        pairs = [
+            (f"url.{path.resolve().as_uri()}.insteadOf", url) for url, path in sorted(hooks.items())
+        ]
         local = self.github.resolve().as_uri() + "/"
         pairs += [
             (f"url.{local}.insteadOf", "https://github.com/"),
@@ -306,11 +310,19 @@ class Runner:
         return mounts
 
     def act_command(
-        self, workflow: Path, job: str, event: str, event_file: Path, workspace: Path, env: dict[str, str]
+        self,
+        workflow: Path,
+        job: str,
+        event: str,
+        event_file: Path,
+        workspace: Path,
+        env: dict[str, str],
     ) -> list[str]:
-        hooks = standin_hooks.build([workspace / ".pre-commit-config.yaml"]) if (
-            workspace / ".pre-commit-config.yaml"
-        ).is_file() else {}
+        hooks = (
+            standin_hooks.build([workspace / ".pre-commit-config.yaml"])
+            if (workspace / ".pre-commit-config.yaml").is_file()
+            else {}
+        )
         env = {**env, **self.git_redirects(hooks)}
         options = []
         for host, inside, mode in self.mounts(hooks):
@@ -322,27 +334,41 @@ class Runner:
         command = [
             act_bin(),
             event,
-            "--directory", str(workspace),
-            "--workflows", str(workspace / ".github" / "workflows" / workflow.name),
-            "--job", job,
-            "--eventpath", str(event_file),
+            "--directory",
+            str(workspace),
+            "--workflows",
+            str(workspace / ".github" / "workflows" / workflow.name),
+            "--job",
+            job,
+            "--eventpath",
+            str(event_file),
             "--pull=false",
             "--bind",
             "--no-skip-checkout",
             "--action-offline-mode",
             "--no-cache-server",
             "--rm",
-            "--defaultbranch", self.branch,
-            "--actor", OWNER,
-            "--env-file", str(empty),
-            "--secret-file", str(empty),
-            "--var-file", str(empty),
-            "--input-file", str(empty),
-            "--container-options", " ".join(options),
-            "--secret", f"GITHUB_TOKEN={self.token}",
+            "--defaultbranch",
+            self.branch,
+            "--actor",
+            OWNER,
+            "--env-file",
+            str(empty),
+            "--secret-file",
+            str(empty),
+            "--var-file",
+            str(empty),
+            "--input-file",
+            str(empty),
+            "--container-options",
+            " ".join(options),
+            "--secret",
+            f"GITHUB_TOKEN={self.token}",
             # The images' base and the CA bundle (repository variables of the workflows).
-            "--var", f"BASE_IMAGE=local/python:{python}",
-            "--var", f"CA_BUNDLE={CA_BUNDLE}",
+            "--var",
+            f"BASE_IMAGE=local/python:{python}",
+            "--var",
+            f"CA_BUNDLE={CA_BUNDLE}",
         ]
         for label in RUNNER_LABELS:
             command += ["--platform", f"{label}={RUNNER_IMAGE}"]
@@ -372,7 +398,6 @@ class Runner:
         if self.aws_endpoint:
             env["AWS_ENDPOINT_URL"] = self.aws_endpoint
         command = self.act_command(workflow, job, event, event_file, workspace, env)
-        before = set(docker("ps", "--all", "--quiet", "--no-trunc").stdout.split())
         start = time.monotonic()
         with log.open("w") as handle:
             handle.write("$ " + " ".join(command) + "\n")
@@ -381,7 +406,7 @@ class Runner:
                 command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             ).returncode
         seconds = time.monotonic() - start
-        self.remove_containers(before)
+        self.remove_containers(workspace)
         text = log.read_text(errors="replace")
         passed = returncode == 0 and "Job succeeded" in text
         result = JobResult(workflow.name, job, passed, seconds, log, steps=steps_of(text))
@@ -392,27 +417,40 @@ class Runner:
             result.pulls = json.loads(state.read_text())["pulls"]
         return result
 
-    def remove_containers(self, before: set[str]) -> None:
-        """Containers this job created (act's, and compose stacks of the project) that are left."""
-        slug = str(self.answers.get("project_slug", self.repo))
-        for line in docker(
-            "ps", "--all", "--no-trunc", "--format", '{{.ID}} {{.Names}} {{.Label "com.docker.compose.project"}}'
-        ).stdout.splitlines():
-            cid, names, *project = line.split() + [""]
-            if cid in before:
-                continue
-            if names.startswith("act-") or (project and project[0] == slug):
-                docker("rm", "--force", "--volumes", cid, check=False)
-        for line in docker("volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={slug}").stdout.split():
-            docker("volume", "rm", line, check=False)
-        docker("network", "rm", f"{slug}_default", check=False)
+    def remove_containers(self, workspace: Path) -> None:
+        """What the job left: its act containers (they mount the workspace) and the compose
+        stacks started in the workspace, with their volumes and networks."""
+        ids = docker("ps", "--all", "--quiet", "--no-trunc").stdout.split()
+        if not ids:
+            return
+        inspected = json.loads(docker("inspect", *ids, check=False).stdout or "[]")
+        projects = set()
+        for container in inspected:
+            labels = container["Config"].get("Labels") or {}
+            mounted = any(
+                str(m.get("Source", "")).startswith(str(workspace))
+                for m in container.get("Mounts", [])
+            )
+            composed = labels.get("com.docker.compose.project.working_dir") == str(workspace)
+            if mounted or composed:
+                docker("rm", "--force", "--volumes", container["Id"], check=False)
+            if composed:
+                projects.add(labels["com.docker.compose.project"])
+        for project in projects:
+            label = f"label=com.docker.compose.project={project}"
+            for volume in docker("volume", "ls", "--quiet", "--filter", label).stdout.split():
+                docker("volume", "rm", volume, check=False)
+            for network in docker("network", "ls", "--quiet", "--filter", label).stdout.split():
+                docker("network", "rm", network, check=False)
 
 
 def steps_of(log: str) -> list[tuple[str, str]]:
     """(step, outcome) from act's log: `✅  Success - Main Run the tests`."""
     found = []
     for line in log.splitlines():
-        match = re.match(r"^\[[^\]]+\]\s+(✅|❌)\s+(Success|Failure) - (.+?)(?: \[[^\]]+\])?$", line.strip())
+        match = re.match(
+            r"^\[[^\]]+\]\s+(✅|❌)\s+(Success|Failure) - (.+?)(?: \[[^\]]+\])?$", line.strip()
+        )
         if match:
             found.append((match.group(3).strip(), match.group(2).lower()))
     return found
@@ -424,9 +462,13 @@ def ensure_images() -> None:
     script = ROOT / ".ci" / "runner-image.sh"
     result = subprocess.run(["bash", str(script)], capture_output=True, text=True)
     if result.returncode != 0:
-        raise Stop(result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"{script} failed")
+        raise Stop(
+            result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"{script} failed"
+        )
     if docker("image", "inspect", "local/python:3.13", check=False).returncode != 0:
-        raise Stop("the stand-in image local/python:3.13 is missing (bash .ci/docker-engine.sh builds it)")
+        raise Stop(
+            "the stand-in image local/python:3.13 is missing (bash .ci/docker-engine.sh builds it)"
+        )
 
 
 def run(
@@ -442,7 +484,9 @@ def run(
     """Run the jobs; returns one result per job (see JobResult)."""
     project = project.resolve()
     if not (project / ".git").exists():
-        raise Stop(f"{project} is not a git repository (generate it with the copy tasks, or git init)")
+        raise Stop(
+            f"{project} is not a git repository (generate it with the copy tasks, or git init)"
+        )
     if not (project / ".copier-answers.yml").is_file():
         raise Stop(f"{project} has no .copier-answers.yml: not a generated project")
     files = workflow_files(project, workflows or [])
@@ -479,15 +523,34 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("project", type=Path, help="a generated project (a git repository)")
-    parser.add_argument("--workflow", action="append", default=[], help="a file in .github/workflows (repeatable; default all)")
-    parser.add_argument("--job", action="append", default=[], help="a job id (repeatable; default all)")
-    parser.add_argument("--tag", default="v1.2.0", help="the tag pushed for workflows that run on tags (default v1.2.0)")
-    parser.add_argument("--work", type=Path, help="folder for the workspaces and logs (default a new one under /var/tmp)")
+    parser.add_argument(
+        "--workflow",
+        action="append",
+        default=[],
+        help="a file in .github/workflows (repeatable; default all)",
+    )
+    parser.add_argument(
+        "--job", action="append", default=[], help="a job id (repeatable; default all)"
+    )
+    parser.add_argument(
+        "--tag",
+        default="v1.2.0",
+        help="the tag pushed for workflows that run on tags (default v1.2.0)",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        help="folder for the workspaces and logs (default a new one under /var/tmp)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the job workspaces")
-    parser.add_argument("--aws-endpoint", default="", help="URL of an STS/ECR API (e.g. moto) for ECR releases")
+    parser.add_argument(
+        "--aws-endpoint", default="", help="URL of an STS/ECR API (e.g. moto) for ECR releases"
+    )
     args = parser.parse_args(argv)
     try:
-        results = run(args.project, args.workflow, args.job, args.tag, args.work, args.keep, args.aws_endpoint)
+        results = run(
+            args.project, args.workflow, args.job, args.tag, args.work, args.keep, args.aws_endpoint
+        )
     except Stop as stop:
         print(f"run_workflows: error: {stop}", file=sys.stderr)
         return 2

@@ -40,9 +40,10 @@ def secret_flags() -> list[str]:
     flags: list[str] = []
     for item in lines("secrets"):
         name, _, value = item.partition("=")
-        handle = tempfile.NamedTemporaryFile("w", delete=False, dir=os.environ.get("RUNNER_TEMP"))
-        handle.write(value.strip('"'))
-        handle.close()
+        with tempfile.NamedTemporaryFile(
+            "w", delete=False, dir=os.environ.get("RUNNER_TEMP")
+        ) as handle:
+            handle.write(value.strip('"'))
         flags += ["--secret", f"id={name},src={handle.name}"]
     for item in lines("secret-files"):
         name, _, path = item.partition("=")
@@ -57,7 +58,9 @@ def cache_flags() -> list[str]:
     flags: list[str] = []
     for item in lines("cache-from"):
         if "type=gha" in item:
-            notice(f"cache-from {item}: GitHub's cache service is not here; the engine's layer store serves instead")
+            notice(
+                f"cache-from {item}: GitHub's cache service is not here; the engine's layer store serves instead"
+            )
         else:
             flags += ["--cache-from", item]
     for item in lines("cache-to"):
@@ -99,7 +102,15 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(dir=os.environ.get("RUNNER_TEMP")))
     iidfile, metafile = workdir / "iidfile", workdir / "metadata.json"
-    args = ["docker", "buildx", "build", "--iidfile", str(iidfile), "--metadata-file", str(metafile)]
+    args = [
+        "docker",
+        "buildx",
+        "build",
+        "--iidfile",
+        str(iidfile),
+        "--metadata-file",
+        str(metafile),
+    ]
     if read_input("file"):
         args += ["--file", read_input("file")]
     if read_input("target"):

@@ -60,7 +60,9 @@ def find(paths: list[Path], key: str, prefixes: list[str]) -> tuple[Path | None,
     candidates = []
     for meta in (store() / version(paths)).glob("*.json"):
         data = json.loads(meta.read_text())
-        candidates.append((data["created"], data["key"], meta.with_suffix("").with_suffix(".tar.zst")))
+        candidates.append(
+            (data["created"], data["key"], meta.with_suffix("").with_suffix(".tar.zst"))
+        )
     for prefix in prefixes:
         matches = sorted(
             (c for c in candidates if c[1].startswith(prefix) and c[2].is_file()), reverse=True
@@ -80,7 +82,9 @@ def restore() -> None:
     set_output("cache-primary-key", key)
     if found is None:
         if flag("fail-on-cache-miss"):
-            fail(f"Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: {key}")
+            fail(
+                f"Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: {key}"
+            )
         print(f"Cache not found for input keys: {', '.join([key, *lines('restore-keys')])}")
         set_output("cache-hit", "false")
         return
@@ -107,7 +111,9 @@ def save() -> None:
         return
     existing = [str(p) for p in paths if p.exists()]
     if not existing:
-        notice(f"Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved: {', '.join(map(str, paths))}")
+        notice(
+            f"Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved: {', '.join(map(str, paths))}"
+        )
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as handle:

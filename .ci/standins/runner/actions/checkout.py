@@ -85,7 +85,13 @@ def main() -> None:
     wanted, checkout = refspecs(ref, sha)
     if depth <= 0:
         run(
-            ["git", *fetch, "origin", "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"],
+            [
+                "git",
+                *fetch,
+                "origin",
+                "+refs/heads/*:refs/remotes/origin/*",
+                "+refs/tags/*:refs/tags/*",
+            ],
             cwd=target,
             env=env,
         )
@@ -103,7 +109,13 @@ def main() -> None:
     if flag("persist-credentials", True) and token:
         header = base64.b64encode(f"x-access-token:{token}".encode()).decode()
         print(f"::add-mask::{header}", flush=True)
-        git("config", "--local", f"http.{server}/.extraheader", f"AUTHORIZATION: basic {header}", cwd=target)
+        git(
+            "config",
+            "--local",
+            f"http.{server}/.extraheader",
+            f"AUTHORIZATION: basic {header}",
+            cwd=target,
+        )
     commit = git("rev-parse", "HEAD", cwd=target)
     if sha and commit != sha:
         fail(f"checked out {commit}, expected {sha}")

@@ -94,7 +94,9 @@ def run(args: Sequence[str], **options) -> subprocess.CompletedProcess:
     print("+ " + " ".join(args), flush=True)
     result = subprocess.run(list(args), **options)
     if result.returncode != 0:
-        fail(f"{args[0]} {args[1] if len(args) > 1 else ''} failed with exit status {result.returncode}")
+        fail(
+            f"{args[0]} {args[1] if len(args) > 1 else ''} failed with exit status {result.returncode}"
+        )
     return result
 
 

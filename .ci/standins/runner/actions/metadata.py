@@ -59,7 +59,11 @@ def generate(attrs: dict[str, str], ref: str, sha: str) -> tuple[str, bool] | No
         pattern = attrs.get("pattern", "{{version}}")
         if match["pre"] and "{{version}}" not in pattern and "{{raw}}" not in pattern:
             pattern = "{{version}}"
-        values = {"version": version, "raw": raw, **{k: match[k] for k in ("major", "minor", "patch")}}
+        values = {
+            "version": version,
+            "raw": raw,
+            **{k: match[k] for k in ("major", "minor", "patch")},
+        }
         tag = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: values.get(m.group(1), m.group(0)), pattern)
         return tag, not match["pre"]
     if kind == "ref":
@@ -104,7 +108,11 @@ def main() -> None:
         if result is None:
             continue
         tag, latest = result
-        tag = attrs.get("prefix", flavor.get("prefix", "")) + tag + attrs.get("suffix", flavor.get("suffix", ""))
+        tag = (
+            attrs.get("prefix", flavor.get("prefix", ""))
+            + tag
+            + attrs.get("suffix", flavor.get("suffix", ""))
+        )
         priority = int(attrs.get("priority", PRIORITY.get(attrs["type"], 0)))
         if tag not in [t for _, t in generated]:
             generated.append((priority, tag))

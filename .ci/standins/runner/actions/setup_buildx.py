@@ -19,18 +19,23 @@ from common import notice, read_input, run, set_output
 def main() -> None:
     driver = read_input("driver", "docker-container")
     if driver != "docker":
-        notice(f"driver {driver} needs an image from a registry; using the engine's builder (docker driver)")
+        notice(
+            f"driver {driver} needs an image from a registry; using the engine's builder (docker driver)"
+        )
     run(["docker", "buildx", "version"])
     run(["docker", "buildx", "use", "default"])
     inspect = subprocess.run(
-        ["docker", "buildx", "inspect", "--bootstrap", "default"], capture_output=True, text=True, check=True
+        ["docker", "buildx", "inspect", "--bootstrap", "default"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     print(inspect, flush=True)
-    fields = dict(
-        (key.strip(), value.strip())
+    fields = {
+        key.strip(): value.strip()
         for key, _, value in (line.partition(":") for line in inspect.splitlines())
         if value
-    )
+    }
     platforms = fields.get("Platforms", "linux/amd64")
     set_output("name", "default")
     set_output("driver", "docker")
@@ -40,7 +45,16 @@ def main() -> None:
     set_output("flags", "")
     set_output(
         "nodes",
-        json.dumps([{"name": "default", "endpoint": "default", "status": "running", "platforms": platforms}]),
+        json.dumps(
+            [
+                {
+                    "name": "default",
+                    "endpoint": "default",
+                    "status": "running",
+                    "platforms": platforms,
+                }
+            ]
+        ),
     )
 
 

@@ -51,7 +51,9 @@ def latest_version() -> str:
 
 def install(version: str) -> Path:
     """The uv binaries of `version`, extracted from its manylinux wheel into the tool cache."""
-    home = Path(os.environ.get("RUNNER_TOOL_CACHE", "/opt/hostedtoolcache")) / "uv" / version / "x64"
+    home = (
+        Path(os.environ.get("RUNNER_TOOL_CACHE", "/opt/hostedtoolcache")) / "uv" / version / "x64"
+    )
     if (home / "uv").is_file() and (home / "uvx").is_file():
         print(f"Found uv {version} in the tool cache", flush=True)
         return home
@@ -105,7 +107,9 @@ def main() -> None:
     set_output("uv-version", version)
     set_output("uv-path", str(home / "uv"))
     set_output("uvx-path", str(home / "uvx"))
-    tool_bin = read_input("tool-bin-dir") or str(Path(os.environ.get("RUNNER_TEMP", "/tmp")) / "uv-tool-bin")
+    tool_bin = read_input("tool-bin-dir") or str(
+        Path(os.environ.get("RUNNER_TEMP", "/tmp")) / "uv-tool-bin"
+    )
     export_env("UV_TOOL_BIN_DIR", tool_bin)
     add_path(tool_bin)
     if read_input("tool-dir"):
@@ -119,14 +123,20 @@ def main() -> None:
     enable = read_input("enable-cache", "auto").lower()
     if enable in {"true", "auto"}:
         mounted = os.environ.get("BERTH_UV_CACHE_MOUNT", "")
-        folder = Path(mounted) if mounted else Path(os.environ.get("RUNNER_TEMP", "/tmp")) / "setup-uv-cache"
+        folder = (
+            Path(mounted)
+            if mounted
+            else Path(os.environ.get("RUNNER_TEMP", "/tmp")) / "setup-uv-cache"
+        )
         folder.mkdir(parents=True, exist_ok=True)
         export_env("UV_CACHE_DIR", str(folder))
         patterns = lines("cache-dependency-glob") or ["**/uv.lock", "**/pyproject.toml"]
         set_output("cache-key", cache_key(root, patterns, python))
         set_output("cache-hit", "true" if mounted and any(folder.iterdir()) else "false")
         if mounted:
-            notice(f"uv cache: the persistent folder {folder} (GitHub restores and saves it by key)")
+            notice(
+                f"uv cache: the persistent folder {folder} (GitHub restores and saves it by key)"
+            )
     run([str(home / "uv"), "--version"])
 
 

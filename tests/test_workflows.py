@@ -1,0 +1,158 @@
+"""The generated GitHub workflows, run for real with `act` on the local Docker engine.
+
+For the default answers and one other combination (no DVC, proprietary licence), generated
+from a local copy of Berth tagged like releases.yml says plus a newer release above it:
+every job of ci.yml passes (hooks, tests, images and the compose smoke test), release.yml
+builds the prod image and pushes its tags to a local registry, and template-update.yml
+pushes its update branch to the local copy of the repository and opens its pull request
+with the gh stand-in. scripts/run_workflows.py does the running (the runner image, the
+action stand-ins, the local GitHub); each job's duration goes to the Docker tier figures.
+Needs an engine (`bash .ci/docker-engine.sh`); under CI=true it may not be skipped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+import run_workflows
+import yaml
+
+from conftest import (
+    DOCKER_FIGURES,
+    ROOT,
+    copier_command,
+    docker_engine_available,
+    run,
+    skip_without,
+)
+
+pytestmark = pytest.mark.docker
+
+COMBINATIONS = {
+    "defaults": {},
+    "nodvc-proprietary": {"use_dvc": "false", "license": "proprietary"},
+}
+NEW_RELEASE_LINE = "Updated by the template's newest release."
+
+
+def git(cwd, *args: str) -> str:
+    identity = ["-c", "user.name=Berth test", "-c", "user.email=test@localhost"]
+    return run(["git", *identity, "-c", "commit.gpgsign=false", *args], cwd=cwd).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A copy of Berth's working tree whose last two commits are releases: the one projects
+    are generated from (`current`) and a newer one (`newest`) that the update brings."""
+    import releases
+
+    clone = tmp_path_factory.mktemp("template") / "berth"
+    run(["git", "clone", "--quiet", "--no-tags", ROOT, clone])
+    shutil.rmtree(clone / "template")
+    listed = run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, clone / name)
+    git(clone, "add", "--all")
+    git(clone, "commit", "--quiet", "--allow-empty", "-m", "The working tree under test")
+    assert releases.create_tags(clone)
+    major, minor, micro = (int(p) for p in str(releases.load()[-1]["version"]).split("."))
+    current, newest = f"{major}.{minor}.{micro + 1}", f"{major}.{minor}.{micro + 2}"
+    git(clone, "tag", f"v{current}")
+    readme = clone / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + f"\n{NEW_RELEASE_LINE}\n")
+    git(clone, "commit", "--quiet", "--all", "-m", "A newer release")
+    git(clone, "tag", f"v{newest}")
+    return clone, current, newest
+
+
+@pytest.fixture(scope="module", params=list(COMBINATIONS), ids=list(COMBINATIONS))
+def outcome(request, template, tmp_path_factory):
+    """One combination's project, generated at `current` with the copy tasks (git init),
+    and the results of every job of its three workflows."""
+    if not docker_engine_available():
+        skip_without("a running Docker engine")
+    clone, current, newest = template
+    destination = tmp_path_factory.mktemp("workflows") / f"act-{request.param}"
+    args = [
+        *copier_command(),
+        "copy",
+        "--trust",
+        "--defaults",
+        "--quiet",
+        "--vcs-ref",
+        f"v{current}",
+    ]
+    for key, value in COMBINATIONS[request.param].items():
+        args += ["--data", f"{key}={value}"]
+    run([*args, clone, destination])
+    work = tmp_path_factory.mktemp("act")
+    try:
+        results = run_workflows.run(destination, work=work, report=lambda line: None)
+    except run_workflows.Stop as stop:
+        pytest.fail(str(stop))
+    for result in results:
+        DOCKER_FIGURES[f"act {request.param} {result.workflow}:{result.job}"] = (
+            f"{result.seconds:.0f} s {'passed' if result.passed else 'FAILED'}"
+        )
+    return destination, work, {(r.workflow, r.job): r for r in results}, newest
+
+
+def failure(result) -> str:
+    return f"{result.workflow}:{result.job} failed; log {result.log}:\n" + "\n".join(
+        result.log.read_text(errors="replace").splitlines()[-80:]
+    )
+
+
+def test_every_ci_job_passes(outcome):
+    project, _, results, _ = outcome
+    expected = list(yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"])
+    ran = [job for workflow, job in results if workflow == "ci.yml"]
+    assert ran == expected == ["pre-commit", "test", "docker"]
+    for job in expected:
+        result = results["ci.yml", job]
+        assert result.passed, failure(result)
+        assert all(outcome == "success" for _, outcome in result.steps), result.steps
+    docker_steps = [step for step, _ in results["ci.yml", "docker"].steps]
+    assert "Main Train inside the bash service" in docker_steps
+
+
+def test_release_pushes_the_semver_tags_to_the_registry(outcome):
+    project, _, results, _ = outcome
+    result = results["release.yml", "image"]
+    assert result.passed, failure(result)
+    assert "Main Build and push" in [step for step, _ in result.steps]
+    sha = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
+    repository = f"{run_workflows.OWNER}/{project.name}"
+    assert result.pushed == {repository: sorted(["1.2.0", "1.2", "1", "latest", f"sha-{sha[:7]}"])}
+
+
+def test_template_update_pushes_its_branch_and_opens_the_pull_request(outcome):
+    project, work, results, newest = outcome
+    result = results["template-update.yml", "update"]
+    assert result.passed, failure(result)
+    origin = work / "github" / run_workflows.OWNER / f"{project.name}.git"
+    branch = f"template-update/v{newest}"
+    answers = yaml.safe_load(
+        subprocess.run(
+            ["git", "show", f"{branch}:.copier-answers.yml"],
+            cwd=origin,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    assert answers["_commit"] == f"v{newest}"
+    readme = run(["git", "show", f"{branch}:README.md"], cwd=origin).stdout
+    assert NEW_RELEASE_LINE in readme
+    changed = run(["git", "diff", "--name-only", "main", branch], cwd=origin).stdout.split()
+    assert sorted(changed) == [".copier-answers.yml", "README.md"]
+    [pull] = result.pulls
+    assert (pull["headRefName"], pull["baseRefName"], pull["state"]) == (branch, "main", "OPEN")
+    assert pull["title"] == f"Update to template version {newest}"
+    assert "conflicts" not in pull["body"] and pull["labels"] == []
