@@ -33,6 +33,7 @@ compose stacks, the registry and the workspaces are removed (--keep keeps the wo
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -61,6 +62,8 @@ RUNNER_IMAGE = os.environ.get("BERTH_RUNNER_IMAGE", "local/act-runner:trixie")
 REGISTRY_IMAGE = os.environ.get("BERTH_REGISTRY_IMAGE", "local/registry:2")
 CA_BUNDLE = os.environ.get("BERTH_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
 OWNER = "berth-act"
+AWS_ROLE = "arn:aws:iam::123456789012:role/berth-act-release"  # accepted by a local STS
+AWS_REGION = "eu-west-1"
 RUNNER_LABELS = ("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04")
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w.-]+)(/[^@\s]*)?@([^\s#]+)", re.M)
 
@@ -370,6 +373,8 @@ class Runner:
             "--var",
             f"CA_BUNDLE={CA_BUNDLE}",
         ]
+        if self.aws_endpoint:  # the release workflow's repository variables for ECR
+            command += ["--var", f"AWS_ROLE_ARN={AWS_ROLE}", "--var", f"AWS_REGION={AWS_REGION}"]
         for label in RUNNER_LABELS:
             command += ["--platform", f"{label}={RUNNER_IMAGE}"]
         for value in local_repositories([workflow]):
@@ -397,6 +402,7 @@ class Runner:
             env["BERTH_REGISTRY_MAP"] = f"ghcr.io={registry} *.amazonaws.com={registry}"
         if self.aws_endpoint:
             env["AWS_ENDPOINT_URL"] = self.aws_endpoint
+            env["AWS_EC2_METADATA_DISABLED"] = "true"
         command = self.act_command(workflow, job, event, event_file, workspace, env)
         start = time.monotonic()
         with log.open("w") as handle:
@@ -479,6 +485,7 @@ def run(
     work: Path | None = None,
     keep: bool = False,
     aws_endpoint: str = "",
+    parallel: int = 1,
     report=print,
 ) -> list[JobResult]:
     """Run the jobs; returns one result per job (see JobResult)."""
@@ -494,30 +501,33 @@ def run(
     if not selected:
         raise Stop(f"no job named {', '.join(jobs or [])} in {', '.join(p.name for p in files)}")
     local_repositories(files)  # every action has a stand-in, before anything starts
+    if not aws_endpoint and any("amazon-ecr-login@" in path.read_text() for path, _ in selected):
+        raise Stop("the release pushes to ECR: give --aws-endpoint (e.g. moto_server's URL)")
     ensure_images()
     work = work or Path(tempfile.mkdtemp(prefix="berth-act-", dir="/var/tmp"))
     work.mkdir(parents=True, exist_ok=True)
     runner = Runner(project, work, tag, aws_endpoint)
     runner.publish()
-    results = []
+
+    def one(path: Path, job: str) -> JobResult:
+        needs_registry = bool(re.search(r"login-action@|amazon-ecr-login@", path.read_text()))
+        with contextlib.ExitStack() as stack:
+            name = f"berth-act-registry-{os.getpid()}-{path.stem}-{job}"
+            registry = stack.enter_context(local_registry(name)) if needs_registry else ""
+            result = runner.run_job(path, job, registry)
+        report(
+            f"{'PASS' if result.passed else 'FAIL'}  {path.name}:{job}  "
+            f"{result.seconds:.0f} s  (log: {result.log})"
+        )
+        return result
+
     try:
-        for path, job in selected:
-            needs_registry = bool(re.search(r"login-action@|amazon-ecr-login@", path.read_text()))
-            with contextlib.ExitStack() as stack:
-                registry = (
-                    stack.enter_context(local_registry(f"berth-act-registry-{os.getpid()}"))
-                    if needs_registry
-                    else ""
-                )
-                result = runner.run_job(path, job, registry)
-            results.append(result)
-            report(
-                f"{'PASS' if result.passed else 'FAIL'}  {path.name}:{job}  {result.seconds:.0f} s  (log: {result.log})"
-            )
+        # Each job has its own workspace (and registry), as each has its own machine on GitHub.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+            return list(pool.map(lambda selection: one(*selection), selected))
     finally:
         if not keep:
             shutil.rmtree(work / "jobs", ignore_errors=True)
-    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -546,10 +556,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--aws-endpoint", default="", help="URL of an STS/ECR API (e.g. moto) for ECR releases"
     )
+    parser.add_argument(
+        "--parallel", type=int, default=1, help="jobs run at the same time (default 1)"
+    )
     args = parser.parse_args(argv)
     try:
         results = run(
-            args.project, args.workflow, args.job, args.tag, args.work, args.keep, args.aws_endpoint
+            args.project,
+            args.workflow,
+            args.job,
+            args.tag,
+            args.work,
+            args.keep,
+            args.aws_endpoint,
+            args.parallel,
         )
     except Stop as stop:
         print(f"run_workflows: error: {stop}", file=sys.stderr)

@@ -1,9 +1,10 @@
 """The generated GitHub workflows, run for real with `act` on the local Docker engine.
 
-For the default answers and one other combination (no DVC, proprietary licence), generated
+For the default answers and one other combination (no DVC, proprietary licence, ECR), generated
 from a local copy of Berth tagged like releases.yml says plus a newer release above it:
 every job of ci.yml passes (hooks, tests, images and the compose smoke test), release.yml
-builds the prod image and pushes its tags to a local registry, and template-update.yml
+builds the prod image and pushes its tags to a local registry (for ECR after assuming the
+role and logging in through moto's STS and ECR APIs), and template-update.yml
 pushes its update branch to the local copy of the repository and opens its pull request
 with the gh stand-in. scripts/run_workflows.py does the running (the runner image, the
 action stand-ins, the local GitHub); each job's duration goes to the Docker tier figures.
@@ -12,8 +13,13 @@ Needs an engine (`bash .ci/docker-engine.sh`); under CI=true it may not be skipp
 
 from __future__ import annotations
 
+import concurrent.futures
 import shutil
 import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 import run_workflows
@@ -32,7 +38,7 @@ pytestmark = pytest.mark.docker
 
 COMBINATIONS = {
     "defaults": {},
-    "nodvc-proprietary": {"use_dvc": "false", "license": "proprietary"},
+    "nodvc-proprietary-ecr": {"use_dvc": "false", "license": "proprietary", "registry": "ecr"},
 }
 NEW_RELEASE_LINE = "Updated by the template's newest release."
 
@@ -71,36 +77,66 @@ def template(tmp_path_factory):
     return clone, current, newest
 
 
-@pytest.fixture(scope="module", params=list(COMBINATIONS), ids=list(COMBINATIONS))
-def outcome(request, template, tmp_path_factory):
-    """One combination's project, generated at `current` with the copy tasks (git init),
-    and the results of every job of its three workflows."""
+@pytest.fixture(scope="module")
+def aws():
+    """moto in server mode on 127.0.0.1: the STS and ECR APIs of an ECR release."""
+    port = run_workflows.free_port()
+    server = subprocess.Popen(
+        [Path(sys.executable).parent / "moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=2).close()
+            break
+        except OSError:
+            assert (
+                server.poll() is None and time.monotonic() < deadline
+            ), "moto_server did not start"
+            time.sleep(0.3)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def outcomes(template, aws, tmp_path_factory):
+    """Each combination's project, generated at `current` with the copy tasks (git init),
+    and the results of every job of its three workflows. The two projects, and three jobs
+    of each, run at the same time: most of a job is waiting (containers, the index)."""
     if not docker_engine_available():
         skip_without("a running Docker engine")
     clone, current, newest = template
-    destination = tmp_path_factory.mktemp("workflows") / f"act-{request.param}"
-    args = [
-        *copier_command(),
-        "copy",
-        "--trust",
-        "--defaults",
-        "--quiet",
-        "--vcs-ref",
-        f"v{current}",
-    ]
-    for key, value in COMBINATIONS[request.param].items():
-        args += ["--data", f"{key}={value}"]
-    run([*args, clone, destination])
-    work = tmp_path_factory.mktemp("act")
+
+    def generate_and_run(name: str):
+        destination = tmp_path_factory.mktemp("workflows") / f"act-{name}"
+        args = [*copier_command(), "copy", "--trust", "--defaults", "--quiet"]
+        for key, value in COMBINATIONS[name].items():
+            args += ["--data", f"{key}={value}"]
+        run([*args, "--vcs-ref", f"v{current}", clone, destination])
+        work = tmp_path_factory.mktemp("act")
+        results = run_workflows.run(
+            destination, work=work, aws_endpoint=aws, parallel=3, report=lambda line: None
+        )
+        for result in results:
+            DOCKER_FIGURES[f"act {name} {result.workflow}:{result.job}"] = (
+                f"{result.seconds:.0f} s {'passed' if result.passed else 'FAILED'}"
+            )
+        return destination, work, {(r.workflow, r.job): r for r in results}, newest
+
     try:
-        results = run_workflows.run(destination, work=work, report=lambda line: None)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(COMBINATIONS)) as pool:
+            return dict(zip(COMBINATIONS, pool.map(generate_and_run, COMBINATIONS), strict=True))
     except run_workflows.Stop as stop:
         pytest.fail(str(stop))
-    for result in results:
-        DOCKER_FIGURES[f"act {request.param} {result.workflow}:{result.job}"] = (
-            f"{result.seconds:.0f} s {'passed' if result.passed else 'FAILED'}"
-        )
-    return destination, work, {(r.workflow, r.job): r for r in results}, newest
+
+
+@pytest.fixture(params=list(COMBINATIONS), ids=list(COMBINATIONS))
+def outcome(request, outcomes):
+    return outcomes[request.param]
 
 
 def failure(result) -> str:
@@ -128,7 +164,13 @@ def test_release_pushes_the_semver_tags_to_the_registry(outcome):
     assert result.passed, failure(result)
     assert "Main Build and push" in [step for step, _ in result.steps]
     sha = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
-    repository = f"{run_workflows.OWNER}/{project.name}"
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    # ghcr.io/<owner>/<repository>, or <account>.dkr.ecr.<region>.amazonaws.com/<slug>
+    repository = (
+        f"{run_workflows.OWNER}/{project.name}"
+        if answers["registry"] == "ghcr"
+        else answers["project_slug"]
+    )
     assert result.pushed == {repository: sorted(["1.2.0", "1.2", "1", "latest", f"sha-{sha[:7]}"])}
 
 
