@@ -256,7 +256,7 @@ fi
 
 # ---------------------------------------------------------------------------- act
 phase act-runner # the runner image and registry of scripts/run_workflows.py
-BERTH_LOG_DIR=$LOG_DIR bash "$HERE/runner-image.sh" 9>&-
+BERTH_LOG_DIR=$LOG_DIR BERTH_DEBIAN_MIRROR=$MIRROR bash "$HERE/runner-image.sh" 9>&-
 
 # ---------------------------------------------------------------------------- check
 phase buildkit-check

@@ -9,10 +9,13 @@
 # The host's CA bundle is not baked in: run_workflows.py mounts it over the image's at run
 # time, and the image points uv, pip and requests at the system bundle, as GitHub's runner
 # trusts its system store.
-# Idempotent: skipped when an image built from this very script exists (label
-# berth.runner.hash). Needs a running engine and debootstrap (.ci/docker-engine.sh).
+# Also local/registry:2 (.ci/standins/registry), which receives release pushes.
+# Idempotent: each image is skipped when one built from the same recipe exists (labels
+# berth.runner.hash, berth.standin.hash). Needs a running engine, debootstrap and
+# local/python:3.13 (.ci/docker-engine.sh, which calls this script).
 # Environment: BERTH_RUNNER_IMAGE (tag, default local/act-runner:trixie), BERTH_LOG_DIR,
-# BERTH_DEBIAN_MIRROR (default: the host's apt mirror).
+# BERTH_DEBIAN_MIRROR (.ci/docker-engine.sh, which calls this script, passes the host's apt
+# mirror).
 set -euo pipefail
 
 TAG=${BERTH_RUNNER_IMAGE:-local/act-runner:trixie}
@@ -38,52 +41,42 @@ CHANGES=("ENV PATH=$RUNNER_PATH" 'ENV LANG=C.UTF-8' "ENV SSL_CERT_FILE=$BUNDLE" 
 	"ENV PIP_CERT=$BUNDLE" "ENV NODE_EXTRA_CA_CERTS=$BUNDLE" 'ENV RUNNER_TOOL_CACHE=/opt/hostedtoolcache')
 hash=$(printf '%s\n' "$SUITE" "$PKGS" "${CHANGES[@]}" | sha256sum | cut -c1-16)
 have=$(docker image inspect --format '{{index .Config.Labels "berth.runner.hash"}}' "$TAG" 2>/dev/null || true)
-build_runner() {
-	command -v debootstrap >/dev/null || die "debootstrap is missing (bash .ci/docker-engine.sh installs it)"
-
-detect_mirror() {
-	local m
-	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -E '^[[:space:]]*(deb|URIs:)[[:space:]]' | grep -oE 'https?://[^[:space:]]*/debian/?([[:space:]]|$)' |
-		head -n 1 | tr -d '[:space:]') || true
-	m=${m%/}
-	printf '%s\n' "${m:-http://deb.debian.org/debian}"
-}
-MIRROR=${BERTH_DEBIAN_MIRROR:-$(detect_mirror)}
-
-rootfs=$(mktemp -d /var/tmp/berth-runner-rootfs.XXXXXX)
+MIRROR=${BERTH_DEBIAN_MIRROR:-http://deb.debian.org/debian} # docker-engine.sh passes the host's
+rootfs=
 cleanup() {
 	local m
+	[ -n "$rootfs" ] && [ -e "$rootfs" ] || return 0
 	while read -r m; do umount -l "$m" 2>/dev/null || true; done \
 		< <(awk -v p="$rootfs/" 'index($2, p) == 1 {print $2}' /proc/mounts | sort -r)
 	rm -rf --one-file-system "$rootfs"
 }
 trap cleanup EXIT
 
-log "building $TAG (debootstrap $SUITE from $MIRROR; log: $LOG_DIR/runner-image.log)"
-debootstrap --variant=minbase --include="$PKGS" "$SUITE" "$rootfs" "$MIRROR" \
-	>"$LOG_DIR/runner-image.log" 2>&1 || die "debootstrap $SUITE failed (see $LOG_DIR/runner-image.log)"
-rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
-mkdir -p "$rootfs/opt/berth/bin" "$rootfs/opt/hostedtoolcache"
-changes=()
-for c in "${CHANGES[@]}" "LABEL berth.runner.hash=$hash" 'CMD ["bash"]'; do changes+=(--change "$c"); done
-tar --numeric-owner -C "$rootfs" -c . | docker import "${changes[@]}" - "$TAG" >/dev/null ||
-	die "docker import $TAG failed"
-
-# Smoke test: every tool the workflows call, and the engine through the socket.
-if ! docker run --rm -v /var/run/docker.sock:/var/run/docker.sock "$TAG" bash -ec '
-	python3 --version; git --version; curl --version | head -n 1; jq --version; pipx --version
-	node --version; docker compose version; docker buildx version; docker version --format "{{.Server.Version}}"
-' >>"$LOG_DIR/runner-image.log" 2>&1; then
-	docker image rm "$TAG" >/dev/null 2>&1 || true
-	die "$TAG smoke test failed (see $LOG_DIR/runner-image.log)"
-fi
-log "$TAG: $(docker run --rm "$TAG" python3 --version)"
-}
+# ---------------------------------------------------------------------------- runner
 if [ "$have" = "$hash" ]; then
 	log "$TAG is up to date"
 else
-	build_runner
+	command -v debootstrap >/dev/null || die "debootstrap is missing (bash .ci/docker-engine.sh installs it)"
+	rootfs=$(mktemp -d /var/tmp/berth-runner-rootfs.XXXXXX)
+	log "building $TAG (debootstrap $SUITE from $MIRROR; log: $LOG_DIR/runner-image.log)"
+	debootstrap --variant=minbase --include="$PKGS" "$SUITE" "$rootfs" "$MIRROR" \
+		>"$LOG_DIR/runner-image.log" 2>&1 || die "debootstrap $SUITE failed (see $LOG_DIR/runner-image.log)"
+	rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+	mkdir -p "$rootfs/opt/berth/bin" "$rootfs/opt/hostedtoolcache"
+	changes=()
+	for c in "${CHANGES[@]}" "LABEL berth.runner.hash=$hash" 'CMD ["bash"]'; do changes+=(--change "$c"); done
+	tar --numeric-owner -C "$rootfs" -c . | docker import "${changes[@]}" - "$TAG" >/dev/null ||
+		die "docker import $TAG failed"
+	cleanup
+	# Smoke test: every tool the workflows call, and the engine through the socket.
+	if ! docker run --rm -v /var/run/docker.sock:/var/run/docker.sock "$TAG" bash -ec '
+		python3 --version; git --version; curl --version | head -n 1; jq --version; pipx --version
+		node --version; docker compose version; docker buildx version; docker version --format "{{.Server.Version}}"
+	' >>"$LOG_DIR/runner-image.log" 2>&1; then
+		docker image rm "$TAG" >/dev/null 2>&1 || true
+		die "$TAG smoke test failed (see $LOG_DIR/runner-image.log)"
+	fi
+	log "$TAG: $(docker run --rm "$TAG" python3 --version)"
 fi
 
 # ---------------------------------------------------------------------------- registry

@@ -35,6 +35,8 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import re
@@ -404,14 +406,15 @@ class Runner:
             env["AWS_ENDPOINT_URL"] = self.aws_endpoint
             env["AWS_EC2_METADATA_DISABLED"] = "true"
         command = self.act_command(workflow, job, event, event_file, workspace, env)
-        start = time.monotonic()
-        with log.open("w") as handle:
-            handle.write("$ " + " ".join(command) + "\n")
-            handle.flush()
-            returncode = subprocess.run(
-                command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            ).returncode
-        seconds = time.monotonic() - start
+        # act names a job's container after the workflow's and the job's names only: two
+        # runs of a same-named job at once (two projects, two developers) would share it.
+        names = yaml.safe_load(workflow.read_text()).get("name", workflow.name) + "/" + job
+        key = hashlib.sha256(names.encode()).hexdigest()[:16]
+        with open(f"/tmp/berth-act-job-{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            start = time.monotonic()
+            returncode = self.act(command, log)
+            seconds = time.monotonic() - start
         self.remove_containers(workspace)
         text = log.read_text(errors="replace")
         passed = returncode == 0 and "Job succeeded" in text
@@ -422,6 +425,15 @@ class Runner:
         if state.is_file():
             result.pulls = json.loads(state.read_text())["pulls"]
         return result
+
+    @staticmethod
+    def act(command: list[str], log: Path) -> int:
+        with log.open("w") as handle:
+            handle.write("$ " + " ".join(command) + "\n")
+            handle.flush()
+            return subprocess.run(
+                command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            ).returncode
 
     def remove_containers(self, workspace: Path) -> None:
         """What the job left: its act containers (they mount the workspace) and the compose
@@ -463,18 +475,19 @@ def steps_of(log: str) -> list[tuple[str, str]]:
 
 
 def ensure_images() -> None:
-    if docker("info", check=False).returncode != 0:
-        raise Stop("no Docker engine answers (bash .ci/docker-engine.sh starts one)")
-    script = ROOT / ".ci" / "runner-image.sh"
+    """The engine, the base images and the runner's: .ci/docker-engine.sh when one is missing."""
+    images = (RUNNER_IMAGE, REGISTRY_IMAGE, "local/python:3.13")
+    ready = docker("info", check=False).returncode == 0 and all(
+        docker("image", "inspect", image, check=False).returncode == 0 for image in images
+    )
+    if ready:
+        return
+    script = ROOT / ".ci" / "docker-engine.sh"
+    print(f"building what is missing of {', '.join(images)} ({script})", flush=True)
     result = subprocess.run(["bash", str(script)], capture_output=True, text=True)
     if result.returncode != 0:
-        raise Stop(
-            result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"{script} failed"
-        )
-    if docker("image", "inspect", "local/python:3.13", check=False).returncode != 0:
-        raise Stop(
-            "the stand-in image local/python:3.13 is missing (bash .ci/docker-engine.sh builds it)"
-        )
+        lines = result.stderr.strip().splitlines()
+        raise Stop(lines[-1] if lines else f"{script} failed")
 
 
 def run(
