@@ -213,6 +213,11 @@ def local_registry(name: str) -> Iterator[str]:
         yield address
     finally:
         docker("rm", "--force", "--volumes", name, check=False)
+        # The tags the push left in the engine name a registry that is gone.
+        pushed = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout
+        stale = [ref for ref in pushed.split() if ref.startswith(f"{address}/")]
+        if stale:
+            docker("image", "rm", *stale, check=False)
 
 
 def registry_contents(address: str) -> dict[str, list[str]]:
@@ -525,7 +530,7 @@ def run(
     def one(path: Path, job: str) -> JobResult:
         needs_registry = bool(re.search(r"login-action@|amazon-ecr-login@", path.read_text()))
         with contextlib.ExitStack() as stack:
-            name = f"berth-act-registry-{os.getpid()}-{path.stem}-{job}"
+            name = f"berth-act-registry-{secrets.token_hex(6)}"
             registry = stack.enter_context(local_registry(name)) if needs_registry else ""
             result = runner.run_job(path, job, registry)
         report(
