@@ -4,11 +4,12 @@
 
 Every job of the chosen workflows (default: all of .github/workflows/) runs in its own act
 invocation and its own workspace, as on GitHub where each job gets a fresh machine, and
-the script prints each job's result and duration; it exits non-zero when a job fails.
+the script prints each job's result and duration (also written to WORK/results.json, with
+the logs in WORK/logs); it exits non-zero when a job fails.
 
 What stands in for GitHub here (our machines reach no GitHub and no container registry):
 - the runner: local/act-runner:trixie, built from Debian packages by .ci/runner-image.sh
-  (built when missing), with the engine's socket, the host's CA bundle and the stand-in
+  (through .ci/docker-engine.sh, run when an image is missing), with the engine's socket, the host's CA bundle and the stand-in
   tools (.ci/standins/runner, at /opt/berth) mounted;
 - the actions: every `uses:` is served from .ci/standins/actions/OWNER/REPO
   (`--local-repository`, `--action-offline-mode`); a pinned action without a stand-in stops
@@ -23,8 +24,9 @@ What stands in for GitHub here (our machines reach no GitHub and no container re
   --aws-endpoint (moto in server mode does);
 - the events: push to the default branch (ci.yml), a push of the tag --tag (workflows run
   on tags only, release.yml), workflow_dispatch (workflows that have it and no push).
-- caches: actions/cache entries in BERTH_ACT_CACHE (default ~/.cache/berth/act), the uv
-  cache of setup-uv is the shared one of the tests (BERTH_UV_CACHE, default ~/.cache/uv).
+- caches: actions/cache entries, pip's and pipx's caches in BERTH_ACT_CACHE (default
+  ~/.cache/berth/act); the uv cache of setup-uv is the shared one of the tests
+  (BERTH_UV_CACHE, default ~/.cache/uv).
 
 Images the jobs build stay in the engine (its layer store is their cache); containers,
 compose stacks, the registry and the workspaces are removed (--keep keeps the workspaces).
@@ -311,6 +313,10 @@ class Runner:
             (self.api, str(self.api), "rw"),
             (cache_root() / "actions-cache", "/opt/berth-cache/actions", "rw"),
             (uv_cache(), "/opt/berth-cache/uv", "rw"),
+            # pip's and pipx's caches (the template-update job's `pipx run copier`), kept
+            # between runs like the uv cache: on GitHub each job downloads them afresh.
+            (cache_root() / "pip", "/root/.cache/pip", "rw"),
+            (cache_root() / "pipx", "/root/.cache/pipx", "rw"),
         ]
         for root in sorted({path.parent for path in hooks.values()}):
             mounts.append((root, str(root), "ro"))
@@ -542,7 +548,13 @@ def run(
     try:
         # Each job has its own workspace (and registry), as each has its own machine on GitHub.
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-            return list(pool.map(lambda selection: one(*selection), selected))
+            results = list(pool.map(lambda selection: one(*selection), selected))
+        summary = [
+            {"workflow": r.workflow, "job": r.job, "passed": r.passed, "seconds": round(r.seconds)}
+            for r in results
+        ]
+        (work / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
+        return results
     finally:
         if not keep:
             shutil.rmtree(work / "jobs", ignore_errors=True)
