@@ -321,8 +321,16 @@ class Runner:
         for root in sorted({path.parent for path in hooks.values()}):
             mounts.append((root, str(root), "ro"))
         template = str(self.answers.get("_src_path", ""))
-        if template and Path(template).is_dir():
+        if template and Path(template).is_dir():  # a local template: visible at the same path
             mounts.append((Path(template), template, "ro"))
+            common = subprocess.run(
+                ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                cwd=template,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            if common and not common.startswith(template):  # a worktree's repository
+                mounts.append((Path(common), common, "ro"))
         return mounts
 
     def act_command(
