@@ -99,7 +99,11 @@ def aws():
             time.sleep(0.3)
     yield url
     server.terminate()
-    server.wait(timeout=30)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 @pytest.fixture(scope="module")
