@@ -350,7 +350,8 @@ class Runner:
         env = {**env, **self.git_redirects(hooks)}
         options = []
         for host, inside, mode in self.mounts(hooks):
-            host.mkdir(parents=True, exist_ok=True) if not host.exists() else None
+            if not host.exists():  # a cache folder used for the first time
+                host.mkdir(parents=True)
             options.append(f"--volume={host}:{inside}:{mode}")
         empty = self.work / "empty"
         empty.touch()
