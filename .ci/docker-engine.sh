@@ -6,7 +6,8 @@
 #   buildx    buildx >= 0.17 (needed by `docker build` with BuildKit and by compose's bake
 #             builder); Debian 12 has none, so the .deb comes from a newer Debian suite
 #   images    local stand-ins for registry images, built from Debian packages:
-#             local/python:3.13 (trixie), local/python:3.11 (bookworm), local/postgres:17
+#             local/python:3.13 (trixie), local/python:3.11 (bookworm), local/postgres:17,
+#             and .ci/runner-image.sh's act runner and registry
 #   check     a BuildKit build with RUN --mount=type=cache and --mount=type=secret
 # Idempotent: every step is skipped when its result is already there.
 # Environment: BERTH_LOG_DIR (default /tmp/berth-logs), BERTH_DOCKERD_WAIT (seconds, 60),
@@ -252,6 +253,10 @@ if [ "$have_hash" != "$pg_hash" ]; then
 		docker image rm "$old_id" >/dev/null 2>&1 || true
 	fi
 fi
+
+# ---------------------------------------------------------------------------- act
+phase act-runner # the runner image and registry of berth_tools/run_workflows.py
+BERTH_LOG_DIR=$LOG_DIR BERTH_DEBIAN_MIRROR=$MIRROR bash "$HERE/runner-image.sh" 9>&-
 
 # ---------------------------------------------------------------------------- check
 phase buildkit-check
