@@ -1,0 +1,1 @@
+"""The edges: files (`files`, `params`), MLflow (`tracking`), git and DVC (`provenance`), logging."""
