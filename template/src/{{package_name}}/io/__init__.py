@@ -1,1 +1,1 @@
-"""The edges: files (`files`, `params`), MLflow (`tracking`), git and DVC (`provenance`), logging."""
+"""The edges: files and params.yaml, MLflow (`tracking`), run provenance (`provenance`), logging."""
