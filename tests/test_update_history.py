@@ -106,6 +106,27 @@ def moved_paths_after(release: str) -> dict[str, str | list[str]]:
     return moved
 
 
+def final_places(path: str, moved: dict[str, str | list[str]]) -> list[str]:
+    """Where a file of an old release is at HEAD, following every later release's move."""
+    targets = moved.get(path)
+    if targets is None:
+        return [path]
+    targets = [targets] if isinstance(targets, str) else targets
+    return [place for target in targets for place in final_places(target, moved)]
+
+
+# Moved files whose end a later release rewrote: text a user appended to them cannot merge
+# cleanly, so the update stops and lists them, with the user's text inside the conflict.
+REWRITTEN_ENDS = {"tests/integration/test_files.py", "tests/unit/test_architecture.py"}
+CONFLICT_MARKER = "<<<<<<< before updating"
+
+
+def listed_conflicts(stderr: str) -> list[str]:
+    """The files `finish` lists after "conflicts to resolve in these files:"."""
+    listing = stderr.split("conflicts to resolve in these files:")[1].split("Resolve them")[0]
+    return sorted(line.strip() for line in listing.splitlines() if line.strip())
+
+
 def user_edits(project: Path, package: str, release: str) -> dict[str, Callable[[str], str]]:
     edits = {
         f"src/{package}/features.py": append(
@@ -170,27 +191,41 @@ def test_update_from_release_keeps_every_edit(
         (project_root / path).write_text(edit((project_root / path).read_text()))
     commit_all(project_root, "User edits")
 
+    recorded = yaml.safe_load((project_root / ".copier-answers.yml").read_text())
+    moved = {src.format_map(recorded): dst for src, dst in moved_paths_after(release).items()}
+    places = {path: [p.format_map(recorded) for p in final_places(path, moved)] for path in edits}
+    conflicted = sorted(
+        {place for path in edits for place in places[path] if place != path} & REWRITTEN_ENDS
+    )
     result = copier.update(project_root)
-    assert result.returncode == 0, result.stderr[-6000:]
-    assert find_conflicts(project_root) == []
+    if conflicted:
+        assert result.returncode != 0
+        assert listed_conflicts(result.stderr) == conflicted
+    else:
+        assert result.returncode == 0, result.stderr[-6000:]
+    assert find_conflicts(project_root) == conflicted
     recorded = yaml.safe_load((project_root / ".copier-answers.yml").read_text())
     assert recorded["_commit"] == f"v{version}"
 
     fresh_root = Copier(LATEST, tmp_path / "fresh-home").copy(
         template_root, tmp_path / "fresh" / "demo-project", f"v{version}", answers
     )
-    fresh, updated = files(fresh_root), files(project_root)
+    fresh = files(fresh_root)
     if (project_root / UNTRACKED_SECRETS).exists():
         env_before = (project_root / UNTRACKED_SECRETS).read_text()
         assert "JUPYTER_TOKEN=" in env_before  # the update kept the user's secrets
-    moved = {src.format_map(recorded): dst for src, dst in moved_paths_after(release).items()}
     expected = dict(fresh)
     for path, edit in edits.items():
-        targets = moved.get(path, path)
-        for target in [targets] if isinstance(targets, str) else targets:
-            target = target.format_map(recorded)
+        for target in places[path]:
             if target in fresh:
                 expected[target] = edit(fresh[target].decode()).encode()
+    for target in conflicted:
+        # The user's text is in the conflict; resolve it as a user would: the new file
+        # with their addition.
+        merged = (project_root / target).read_text()
+        assert CONFLICT_MARKER in merged and "user note kept by the update" in merged, target
+        (project_root / target).write_bytes(expected[target])
+    updated = files(project_root)
     assert sorted(updated) == sorted(expected), "file sets differ"
     different = [p for p in expected if updated[p] != expected[p]]
     assert not different, f"differs from a fresh copy plus the user's edits: {different}"
@@ -204,3 +239,66 @@ def test_update_from_release_keeps_every_edit(
     outcome = project.uv("pytest", "-q", "-p", "no:cacheprovider")
     assert " passed" in outcome.stdout and "failed" not in outcome.stdout
     quality_gate(project)
+
+
+# ─── v0.2.0 -> HEAD: edits where the new layers reshape the package ─────────
+
+USER_COMMAND = """
+
+@main.command()
+def hello() -> None:
+    \"\"\"Our own command.\"\"\"
+    click.echo("hello from the team")"""
+USER_TEST = """
+
+def test_a_perfect_prediction_scores_one():
+    assert compute_metrics("classification", ["a", "b"], ["a", "b"])["accuracy"] == 1.0"""
+USER_MODULE = """\"\"\"The team's own helpers.\"\"\"
+
+
+def churn_band(probability: float) -> str:
+    return "high" if probability >= 0.5 else "low"
+"""
+
+
+@pytest.mark.skipif("0.2.0" not in RELEASES, reason="v0.2.0 is not recorded")
+def test_update_from_v0_2_0_keeps_edits_across_the_new_layers(template, tmp_path):
+    """The CLI (rewritten: a loud conflict), a unit test and params.yaml (merged), a module
+    of the user's own (untouched); resolved, the project's tests and the command pass."""
+    template_root, version = template
+    copier = Copier(LATEST, tmp_path / "home")
+    answers = conftest.CUSTOM_ANSWERS
+    root = copier.copy(template_root, tmp_path / "demo-project", "v0.2.0", answers, tasks=True)
+    package = yaml.safe_load((root / ".copier-answers.yml").read_text())["package_name"]
+    cli, extras = f"src/{package}/cli.py", f"src/{package}/extras.py"
+    edits = {
+        cli: append(USER_COMMAND),
+        "tests/unit/test_metrics.py": append(USER_TEST),
+        "params.yaml": replace(r"^(\s*n_estimators:) 200$", r"\1 150", "# user: tuned"),
+    }
+    for path, edit in edits.items():
+        (root / path).write_text(edit((root / path).read_text()))
+    (root / extras).write_text(USER_MODULE)
+    commit_all(root, "User edits")
+
+    result = copier.update(root)
+    assert result.returncode != 0
+    assert listed_conflicts(result.stderr) == find_conflicts(root) == [cli]
+    fresh = files(
+        Copier(LATEST, tmp_path / "fresh-home").copy(
+            template_root, tmp_path / "fresh" / "demo-project", f"v{version}", answers
+        )
+    )
+    merged = (root / cli).read_text()
+    assert CONFLICT_MARKER in merged and 'click.echo("hello from the team")' in merged
+    for path in ("tests/unit/test_metrics.py", "params.yaml"):
+        assert (root / path).read_text() == edits[path](fresh[path].decode()), path
+    assert (root / extras).read_text() == USER_MODULE
+
+    # Resolved as a user would (the new cli.py plus their command), the project works.
+    (root / cli).write_text(edits[cli](fresh[cli].decode()))
+    project = Project(root, tmp_path)
+    project.install()
+    assert project.cli("hello").stdout.strip() == "hello from the team"
+    outcome = project.uv("pytest", "-q", "-p", "no:cacheprovider", "tests/unit")
+    assert " passed" in outcome.stdout and "failed" not in outcome.stdout
