@@ -288,7 +288,11 @@ def test_6_the_example_notebook_runs_inside_jupyter(stack):
     outputs = [o for cell in executed["cells"] for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o["output_type"] == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)
-    assert any(stack.run_id in json.dumps(o) for o in outputs)
+    # The notebook trained and evaluated through the jobs, tracking to the compose server.
+    run_id = json.loads((stack.root / "models" / "run.json").read_text())["run_id"]
+    assert run_id != stack.run_id and any(run_id in json.dumps(o) for o in outputs)
+    tracked = stack.api(f"/api/2.0/mlflow/runs/get?run_id={run_id}")["run"]
+    assert "test_accuracy" in {m["key"] for m in tracked["data"]["metrics"]}
 
 
 def test_7_the_prod_image_predicts_on_a_mounted_folder(stack, tmp_path):

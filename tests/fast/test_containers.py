@@ -164,7 +164,7 @@ def test_notebook_is_stored_without_outputs(rendered):
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert code and all(cell["outputs"] == [] and cell["execution_count"] is None for cell in code)
     source = "\n".join("".join(cell["source"]) for cell in code)
-    assert "from demo_project import dataio, tracking" in source
+    assert "from demo_project import jobs" in source and "jobs.train(" in source
     compile(source, "notebook", "exec")
 
 

@@ -101,7 +101,7 @@ def test_pyproject_metadata(rendered):
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
     project = pyproject["project"]
     assert project["name"] == "demo-project"
-    assert project["scripts"] == {"demo-project": "demo_project.cli:main"}
+    assert project["scripts"] == {"demo-project": "demo_project.__main__:main"}
     if answers["license"] == "proprietary":
         assert "license" not in project
     else:

@@ -77,6 +77,27 @@ def moved_paths_after(release: str) -> dict[str, str | list[str]]:
     return moved
 
 
+def final_places(path: str, moved: dict[str, str | list[str]]) -> list[str]:
+    """Where a file of an old release is at HEAD, following every later release's move."""
+    targets = moved.get(path)
+    if targets is None:
+        return [path]
+    targets = [targets] if isinstance(targets, str) else targets
+    return [place for target in targets for place in final_places(target, moved)]
+
+
+# Moved files whose end a later release rewrote: text a user appended to them cannot merge
+# cleanly, so the update stops and lists them, with the user's text inside the conflict.
+REWRITTEN_ENDS = {"tests/integration/test_files.py", "tests/unit/test_architecture.py"}
+CONFLICT_MARKER = "<<<<<<< before updating"
+
+
+def listed_conflicts(stderr: str) -> list[str]:
+    """The files `finish` lists after "conflicts to resolve in these files:"."""
+    listing = stderr.split("conflicts to resolve in these files:")[1].split("Resolve them")[0]
+    return sorted(line.strip() for line in listing.splitlines() if line.strip())
+
+
 def user_edits(project: Path, package: str, release: str) -> dict[str, Callable[[str], str]]:
     edits = {
         f"src/{package}/features.py": append(
@@ -149,10 +170,54 @@ def updated(template, tmp_path_factory) -> Callable[..., dict[str, Any]]:
             for path, edit in edits.items():
                 (root / path).write_text(edit((root / path).read_text()))
             commit_all(root, "User edits")
-            updates[key] = {"root": root, "edits": edits, "result": copier.update(root)}
+            recorded = yaml.safe_load((root / ".copier-answers.yml").read_text())
+            moved = {s.format_map(recorded): d for s, d in moved_paths_after(release).items()}
+            places = {
+                path: [place.format_map(recorded) for place in final_places(path, moved)]
+                for path in edits
+            }
+            conflicted = sorted(
+                {place for path in edits for place in places[path] if place != path}
+                & REWRITTEN_ENDS
+            )
+            updates[key] = {
+                "root": root,
+                "edits": edits,
+                "places": places,
+                "conflicted": conflicted,
+                "result": copier.update(root),
+            }
         return updates[key]
 
     return update
+
+
+def expected_after(update: dict[str, Any], fresh_files: dict[str, bytes]) -> dict[str, bytes]:
+    """A fresh copy of the working tree with the user's edits applied where they now live."""
+    expected = dict(fresh_files)
+    for path, edit in update["edits"].items():
+        for target in update["places"][path]:
+            if target in fresh_files:
+                expected[target] = edit(fresh_files[target].decode()).encode()
+    return expected
+
+
+def check_and_resolve_conflicts(update: dict[str, Any], expected: dict[str, bytes]) -> None:
+    """The update stops exactly on the expected conflicts, the user's text inside each;
+    resolved as a user would (the new file with their addition)."""
+    root, result, conflicted = update["root"], update["result"], update["conflicted"]
+    if not conflicted:
+        assert result.returncode == 0, result.stderr[-6000:]
+        assert find_conflicts(root) == []
+        return
+    assert result.returncode != 0
+    assert listed_conflicts(result.stderr) == conflicted
+    for target in conflicted:
+        merged = (root / target).read_text()
+        if CONFLICT_MARKER in merged:  # not resolved yet by an earlier test
+            assert "user note kept by the update" in merged, target
+            (root / target).write_bytes(expected[target])
+    assert find_conflicts(root) == []
 
 
 @pytest.mark.parametrize("copier_version", COPIER_VERSIONS, ids=lambda v: f"copier-{v}")
@@ -163,23 +228,16 @@ def test_update_from_release_keeps_every_edit(
 ):
     _, version = template
     update = updated(release, answer_set, copier_version)
-    project_root, edits, result = update["root"], update["edits"], update["result"]
-    assert result.returncode == 0, result.stderr[-6000:]
-    assert find_conflicts(project_root) == []
+    project_root = update["root"]
+    expected = expected_after(update, fresh(answer_set))
+    check_and_resolve_conflicts(update, expected)
     recorded = yaml.safe_load((project_root / ".copier-answers.yml").read_text())
     assert recorded["_commit"] == f"v{version}"
     if (project_root / UNTRACKED_SECRETS).exists():
         env_before = (project_root / UNTRACKED_SECRETS).read_text()
         assert "JUPYTER_TOKEN=" in env_before  # the update kept the user's secrets
 
-    expected, updated_files = dict(fresh(answer_set)), files(project_root)
-    moved = {src.format_map(recorded): dst for src, dst in moved_paths_after(release).items()}
-    for path, edit in edits.items():
-        targets = moved.get(path, path)
-        for target in [targets] if isinstance(targets, str) else targets:
-            target = target.format_map(recorded)
-            if target in fresh(answer_set):
-                expected[target] = edit(fresh(answer_set)[target].decode()).encode()
+    updated_files = files(project_root)
     assert sorted(updated_files) == sorted(expected), "file sets differ"
     different = [p for p in expected if updated_files[p] != expected[p]]
     assert not different, f"differs from a fresh copy plus the user's edits: {different}"
@@ -187,12 +245,75 @@ def test_update_from_release_keeps_every_edit(
 
 @pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
 def test_the_update_from_the_newest_release_installs_and_passes_its_tests_and_hooks(
-    updated, answer_set, tmp_path
+    fresh, updated, answer_set, tmp_path
 ):
     update = updated(NEWEST, answer_set, LATEST)
-    assert update["result"].returncode == 0, update["result"].stderr[-6000:]
+    check_and_resolve_conflicts(update, expected_after(update, fresh(answer_set)))
     project = Project(update["root"], tmp_path)
     project.install()
     outcome = project.uv("pytest", "-q", "-p", "no:cacheprovider")
     assert " passed" in outcome.stdout and "failed" not in outcome.stdout
     assert_hooks_pass_unchanged(project)
+
+
+# ─── v0.2.0 -> HEAD: edits where the new layers reshape the package ─────────
+
+USER_COMMAND = """
+
+@main.command()
+def hello() -> None:
+    \"\"\"Our own command.\"\"\"
+    click.echo("hello from the team")"""
+USER_TEST = """
+
+def test_a_perfect_prediction_scores_one():
+    assert compute_metrics("classification", ["a", "b"], ["a", "b"])["accuracy"] == 1.0"""
+USER_MODULE = """\"\"\"The team's own helpers.\"\"\"
+
+
+def churn_band(probability: float) -> str:
+    return "high" if probability >= 0.5 else "low"
+"""
+
+
+@pytest.mark.skipif("0.2.0" not in RELEASES, reason="v0.2.0 is not recorded")
+def test_update_from_v0_2_0_keeps_edits_across_the_new_layers(template, tmp_path):
+    """The CLI (rewritten: a loud conflict), a unit test and params.yaml (merged), a module
+    of the user's own (untouched); resolved, the project's tests and the command pass."""
+    template_root, version = template
+    copier = Copier(LATEST, tmp_path / "home")
+    answers = CUSTOM_ANSWERS
+    root = copier.copy(template_root, tmp_path / "demo-project", "v0.2.0", answers, tasks=True)
+    package = yaml.safe_load((root / ".copier-answers.yml").read_text())["package_name"]
+    cli, extras = f"src/{package}/cli.py", f"src/{package}/extras.py"
+    edits = {
+        cli: append(USER_COMMAND),
+        "tests/unit/test_metrics.py": append(USER_TEST),
+        "params.yaml": replace(r"^(\s*n_estimators:) 200$", r"\1 150", "# user: tuned"),
+    }
+    for path, edit in edits.items():
+        (root / path).write_text(edit((root / path).read_text()))
+    (root / extras).write_text(USER_MODULE)
+    commit_all(root, "User edits")
+
+    result = copier.update(root)
+    assert result.returncode != 0
+    assert listed_conflicts(result.stderr) == find_conflicts(root) == [cli]
+    fresh = files(
+        Copier(LATEST, tmp_path / "fresh-home").copy(
+            template_root, tmp_path / "fresh" / "demo-project", f"v{version}", answers
+        )
+    )
+    merged = (root / cli).read_text()
+    assert CONFLICT_MARKER in merged and 'click.echo("hello from the team")' in merged
+    for path in ("tests/unit/test_metrics.py", "params.yaml"):
+        assert (root / path).read_text() == edits[path](fresh[path].decode()), path
+    assert (root / extras).read_text() == USER_MODULE
+
+    # Resolved as a user would (the new cli.py plus their command), the project works.
+    (root / cli).write_text(edits[cli](fresh[cli].decode()))
+    project = Project(root, tmp_path)
+    project.install()
+    assert project.cli("hello").stdout.strip() == "hello from the team"
+    outcome = project.uv("pytest", "-q", "-p", "no:cacheprovider", "tests/unit")
+    assert " passed" in outcome.stdout and "failed" not in outcome.stdout

@@ -1,11 +1,14 @@
-"""Validated project settings, read from params.yaml and overridden by CLI options.
+"""Validated project settings: params.yaml as typed values, and the one way to override them.
 
-Pure: builds settings from plain dictionaries; reading the file happens in `io`.
+Pure: builds settings from plain values. Paths are `pathlib.Path` objects that only name
+files (relative to the project folder); reading params.yaml happens in `io.params`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from .errors import ProjectError
@@ -16,7 +19,7 @@ ESTIMATORS = ("random_forest", "linear")
 
 @dataclass(frozen=True)
 class DataSettings:
-    path: str | None = None
+    path: Path | None = None  # None: the built-in Palmer penguins data
     target: str = "species"
 
 
@@ -34,12 +37,12 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class OutputSettings:
-    model_dir: str = "models/model"
-    run_info: str = "models/run.json"
-    train_split: str = "data/processed/train.parquet"
-    test_split: str = "data/processed/test.parquet"
-    metrics: str = "reports/metrics.json"
-    plot: str = "reports/figures/evaluation.png"
+    model_dir: Path = Path("models/model")
+    run_info: Path = Path("models/run.json")
+    train_split: Path = Path("data/processed/train.parquet")
+    test_split: Path = Path("data/processed/test.parquet")
+    metrics: Path = Path("reports/metrics.json")
+    plot: Path = Path("reports/figures/evaluation.png")
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,26 @@ class Settings:
     model: ModelSettings = field(default_factory=ModelSettings)
     outputs: OutputSettings = field(default_factory=OutputSettings)
 
-    def with_data(self, path: str | None, target: str | None) -> Settings:
-        """Return settings with the data source overridden where a value is given."""
-        data = replace(
-            self.data,
-            path=path if path is not None else self.data.path,
-            target=target if target is not None else self.data.target,
-        )
-        return replace(self, data=data)
+    def override(self, changes: Mapping[str, Any]) -> Settings:
+        """These settings with `changes` applied, validated like params.yaml.
+
+        Keys are the dotted names of params.yaml: "data.path", "data.target", "task",
+        "model.params" (every estimator argument) or "model.params.max_depth" (one). A None
+        value leaves its setting as it is, so CLI options left out change nothing. Example:
+        `settings.override({"data.path": "data/raw/own.csv", "data.target": "churned"})`.
+        """
+        raw = as_params(self)
+        for key, value in changes.items():
+            if value is None:
+                continue
+            *sections, name = key.split(".")
+            place = raw
+            for section in sections:
+                place = place.get(section) if isinstance(place, dict) else None
+            if not isinstance(place, dict):
+                raise ProjectError(f"cannot override {key!r}: no such setting")
+            place[name] = value
+        return settings_from_dict(raw)
 
 
 _SECTIONS = {
@@ -68,76 +83,105 @@ _SECTIONS = {
 }
 
 
+# The settings that name files, relative to the project folder (data.path may be null).
+_PATHS = {"data": ("path",), "outputs": tuple(spec.name for spec in fields(OutputSettings))}
+
+
+def _path(name: str, value: Any, optional: bool = False) -> Path | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, (str, Path)) and str(value).strip():
+        return Path(value)
+    allowed = "a file path or null" if optional else "a file path"
+    raise ProjectError(f"{name} must be {allowed}, got {value!r}")
+
+
 def _section(name: str, raw: Any, cls: type) -> Any:
     if raw is None:
         return cls()
     if not isinstance(raw, dict):
-        raise ProjectError(f"params: '{name}' must be a mapping, got {type(raw).__name__}")
-    known = set(cls.__dataclass_fields__)
+        raise ProjectError(f"'{name}' must be a mapping, got {type(raw).__name__}")
+    known = {spec.name for spec in fields(cls)}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ProjectError(
-            f"params: unknown key(s) in '{name}': {', '.join(unknown)}"
+            f"unknown key(s) in '{name}': {', '.join(map(str, unknown))}"
             f" (allowed: {', '.join(sorted(known))})"
         )
-    return cls(**raw)
+    values = dict(raw)
+    for key in _PATHS.get(name, ()):
+        if key in values:
+            values[key] = _path(f"{name}.{key}", values[key], optional=name == "data")
+    return cls(**values)
 
 
 def settings_from_dict(raw: dict[str, Any] | None) -> Settings:
     """Build and validate settings from the parsed params.yaml content."""
     raw = raw or {}
     if not isinstance(raw, dict):
-        raise ProjectError("params: the file must contain a mapping at the top level")
+        raise ProjectError("the settings must be a mapping at the top level")
     allowed = set(_SECTIONS) | {"task"}
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise ProjectError(
-            f"params: unknown section(s): {', '.join(unknown)}"
+            f"unknown section(s): {', '.join(map(str, unknown))}"
             f" (allowed: {', '.join(sorted(allowed))})"
         )
     sections = {name: _section(name, raw.get(name), cls) for name, cls in _SECTIONS.items()}
     settings = Settings(task=raw.get("task", "auto"), **sections)
-    validate(settings)
+    _validate(settings)
     return settings
 
 
-def validate(settings: Settings) -> None:
+def _validate(settings: Settings) -> None:
     """Raise ProjectError for the first setting that cannot work."""
     if settings.task not in TASKS:
-        raise ProjectError(f"params: task must be one of {', '.join(TASKS)}, got {settings.task!r}")
+        raise ProjectError(f"task must be one of {', '.join(TASKS)}, got {settings.task!r}")
     if not isinstance(settings.data.target, str) or not settings.data.target:
-        raise ProjectError("params: data.target must be a non-empty column name")
-    if settings.data.path is not None and not isinstance(settings.data.path, str):
-        raise ProjectError("params: data.path must be a file path or null")
+        raise ProjectError("data.target must be a non-empty column name")
     test_size = settings.split.test_size
     if (
         isinstance(test_size, bool)
         or not isinstance(test_size, (int, float))
         or not 0 < test_size < 1
     ):
-        raise ProjectError(
-            f"params: split.test_size must be a number between 0 and 1, got {test_size!r}"
-        )
+        raise ProjectError(f"split.test_size must be a number between 0 and 1, got {test_size!r}")
     if isinstance(settings.split.seed, bool) or not isinstance(settings.split.seed, int):
-        raise ProjectError(f"params: split.seed must be an integer, got {settings.split.seed!r}")
+        raise ProjectError(f"split.seed must be an integer, got {settings.split.seed!r}")
     if settings.model.estimator not in ESTIMATORS:
         raise ProjectError(
-            f"params: model.estimator must be one of {', '.join(ESTIMATORS)},"
+            f"model.estimator must be one of {', '.join(ESTIMATORS)},"
             f" got {settings.model.estimator!r}"
         )
     if not isinstance(settings.model.params, dict):
-        raise ProjectError("params: model.params must be a mapping of estimator arguments")
+        raise ProjectError("model.params must be a mapping of estimator arguments")
+
+
+def as_params(settings: Settings) -> dict[str, Any]:
+    """Settings as params.yaml writes them: nested plain values, paths as text."""
+    raw: dict[str, Any] = {"task": settings.task}
+    for name in _SECTIONS:
+        section = getattr(settings, name)
+        raw[name] = {spec.name: _plain(getattr(section, spec.name)) for spec in fields(section)}
+    return raw
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return value.as_posix()
+    return dict(value) if isinstance(value, dict) else value
 
 
 def flatten(settings: Settings) -> dict[str, Any]:
-    """Flatten settings to dotted keys, as logged to MLflow."""
-    flat: dict[str, Any] = {"task": settings.task}
-    for name in _SECTIONS:
-        section = getattr(settings, name)
-        for key in section.__dataclass_fields__:
-            value = getattr(section, key)
-            if isinstance(value, dict):
-                flat.update({f"{name}.{key}.{k}": v for k, v in value.items()})
+    """Settings as dotted keys, as logged to MLflow."""
+    flat: dict[str, Any] = {}
+    for name, value in as_params(settings).items():
+        if not isinstance(value, dict):
+            flat[name] = value
+            continue
+        for key, item in value.items():
+            if isinstance(item, dict):
+                flat.update({f"{name}.{key}.{k}": v for k, v in item.items()})
             else:
-                flat[f"{name}.{key}"] = value
+                flat[f"{name}.{key}"] = item
     return flat

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from demo_project.cli import main
-from demo_project.dataio import read_params
+from demo_project.io.params import read_params
 from demo_project.settings import flatten
 
 ROOT = Path(__file__).resolve().parents[2]  # tests/integration/ -> the project

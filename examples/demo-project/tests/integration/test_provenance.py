@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import yaml
 
-from demo_project import provenance
+from demo_project.io import provenance
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

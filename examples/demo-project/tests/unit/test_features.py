@@ -1,13 +1,13 @@
 import pandas as pd
 import pytest
 
-from demo_project.errors import ProjectError
-from demo_project.features import (
+from demo_project.core.features import (
     build_preprocessor,
     infer_task,
     normalise_features,
     split_features_target,
 )
+from demo_project.errors import ProjectError
 
 
 def test_split_features_target_drops_unlabelled_rows(classification_frame):

@@ -1,6 +1,6 @@
 import pytest
 
-from demo_project.metrics import compute_metrics, is_better
+from demo_project.core.metrics import compute_metrics, is_better
 
 
 def test_classification_metrics():

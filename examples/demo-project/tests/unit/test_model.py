@@ -1,9 +1,9 @@
 import pytest
 
+from demo_project.core.features import split_features_target
+from demo_project.core.metrics import compute_metrics
+from demo_project.core.model import build_pipeline, fit, split_data
 from demo_project.errors import ProjectError
-from demo_project.features import split_features_target
-from demo_project.metrics import compute_metrics
-from demo_project.model import build_pipeline, fit, split_data
 
 
 @pytest.mark.parametrize("estimator", ["random_forest", "linear"])
@@ -32,6 +32,16 @@ def test_split_is_seeded(classification_frame):
     second = split_data(features, target, "classification", 0.2, seed=7)
     assert first.x_test.equals(second.x_test)
     assert len(first.x_test) == 24
+
+
+def test_the_pipeline_normalises_its_own_input(classification_frame):
+    """Integer, boolean and gappy columns need no preparation by whoever calls the model."""
+    frame = classification_frame.assign(vip=classification_frame["visits"] > 20)
+    features, target = split_features_target(frame, "churned")
+    pipeline = fit(build_pipeline("classification", "linear", {}, seed=0), features, target)
+    raw = frame.drop(columns=["churned"])
+    assert raw["visits"].dtype == "int64" and raw["vip"].dtype == bool
+    assert (pipeline.predict(raw) == pipeline.predict(features)).all()
 
 
 def test_unknown_estimator_parameter_is_a_project_error():

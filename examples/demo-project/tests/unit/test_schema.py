@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
+from demo_project.core.schema import check_against_schema
 from demo_project.errors import ProjectError
-from demo_project.schema import check_against_schema
 
 SCHEMA = [
     {"name": "height", "type": "double", "required": True},
@@ -29,6 +29,14 @@ def test_missing_and_mistyped_columns_are_named_in_one_line():
     assert "missing column 'height'" in message
     assert "column 'city' should be string" in message
     assert "\n" not in message
+
+
+def test_compatible_columns_come_back_in_the_schema_types():
+    frame = pd.DataFrame({"height": [170, 180], "city": ["Oslo", None], "plan": [True, False]})
+    checked = check_against_schema(frame, SCHEMA)
+    assert checked["height"].dtype == "float64"
+    assert checked["city"].tolist() == ["Oslo", None]
+    assert checked["plan"].tolist() == ["True", "False"]
 
 
 def test_text_where_a_number_belongs_is_rejected():

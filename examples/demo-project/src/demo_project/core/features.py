@@ -1,4 +1,9 @@
-"""Feature preparation: pure functions on data frames (no files, no tracking)."""
+"""Feature preparation: pure functions on data frames (no files, no tracking).
+
+`normalise_features` is the one place that decides column types. It runs as the first step
+of every model pipeline (`normalising_step`), so whatever scores the model (the commands,
+`mlflow.pyfunc.load_model`, `mlflow models serve`) gets it without calling it.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,20 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from .errors import ProjectError
+from ..errors import ProjectError
 
 # Integer targets with at most this many distinct values are treated as classes.
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
 
 
 def split_features_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Separate the target column and drop rows where it is missing."""
+    """Separate the target column and drop rows where it is missing.
+
+    The features come back normalised, so the model's signature (inferred from them)
+    describes the types the pipeline works with.
+    """
     if target not in frame.columns:
         raise ProjectError(
             f"target column {target!r} not found; columns are: {', '.join(map(str, frame.columns))}"
@@ -38,10 +47,15 @@ def normalise_features(features: pd.DataFrame) -> pd.DataFrame:
     columns = {}
     for name, column in features.items():
         if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
-            columns[str(name)] = column.astype("string").astype(object).where(column.notna(), None)
+            columns[str(name)] = as_text(column)
         else:
             columns[str(name)] = column.astype("float64")
     return pd.DataFrame(columns, index=features.index).reset_index(drop=True)
+
+
+def as_text(column: pd.Series) -> pd.Series:
+    """Values as text (True becomes "True"), and None where a value is missing."""
+    return column.astype("string").astype(object).where(column.notna(), None)
 
 
 def infer_task(target: pd.Series, task: str = "auto") -> str:
@@ -54,6 +68,11 @@ def infer_task(target: pd.Series, task: str = "auto") -> str:
     if integral and target.nunique() <= MAX_CLASSES_FOR_INTEGER_TARGET:
         return "classification"
     return "regression"
+
+
+def normalising_step() -> FunctionTransformer:
+    """`normalise_features` as a pipeline step: the model applies it to every input itself."""
+    return FunctionTransformer(normalise_features, feature_names_out="one-to-one")
 
 
 def build_preprocessor() -> ColumnTransformer:

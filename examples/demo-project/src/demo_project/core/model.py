@@ -12,8 +12,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from .errors import ProjectError
-from .features import build_preprocessor
+from ..errors import ProjectError
+from .features import build_preprocessor, normalising_step
 
 ESTIMATORS: dict[tuple[str, str], type[BaseEstimator]] = {
     ("random_forest", "classification"): RandomForestClassifier,
@@ -53,7 +53,7 @@ def split_data(
 
 
 def build_pipeline(task: str, estimator: str, params: dict[str, Any], seed: int) -> Pipeline:
-    """Preprocessing plus the chosen estimator, configured through scikit-learn's own checks."""
+    """Normalisation, preprocessing and the chosen estimator, checked by scikit-learn itself."""
     try:
         model_class = ESTIMATORS[(estimator, task)]
     except KeyError:
@@ -66,7 +66,9 @@ def build_pipeline(task: str, estimator: str, params: dict[str, Any], seed: int)
     except ValueError as error:
         message = str(error).splitlines()[0]
         raise ProjectError(f"invalid model.params for {model_class.__name__}: {message}") from error
-    return Pipeline([("preprocess", build_preprocessor()), ("model", model)])
+    return Pipeline(
+        [("normalise", normalising_step()), ("preprocess", build_preprocessor()), ("model", model)]
+    )
 
 
 def fit(pipeline: Pipeline, x_train: pd.DataFrame, y_train: pd.Series) -> Pipeline:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ProjectError
+from ..errors import ProjectError
+from .features import as_text
 
 NUMERIC_TYPES = {"double", "float", "long", "integer"}
 TEXT_TYPES = {"string"}
@@ -24,11 +25,25 @@ def _compatible(expected: str, column: pd.Series) -> bool:
     return True
 
 
+def _converted(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame:
+    """Compatible columns in the schema's own types: numbers as float, text with None gaps."""
+    columns = {}
+    for spec in schema:
+        name, expected = spec["name"], spec["type"]
+        if name in frame.columns and expected in {"double", "float"}:
+            columns[name] = frame[name].astype("float64")
+        elif name in frame.columns and expected in TEXT_TYPES:
+            columns[name] = as_text(frame[name])
+    return frame.assign(**columns)
+
+
 def check_against_schema(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame:
-    """Return the schema's columns of `frame`, or raise ProjectError naming every mismatch.
+    """Return the schema's columns of `frame` in the schema's types, or raise ProjectError.
 
     `schema` is a list of {"name", "type", "required"} entries, as in an MLflow signature.
-    Extra columns (an id, the target) are ignored.
+    Extra columns (an id, the target) are ignored. The error names every mismatch. MLflow
+    refuses a column of another type before the model sees it, even integers for a double
+    column, so compatible columns come back converted.
     """
     problems = []
     for spec in schema:
@@ -41,5 +56,6 @@ def check_against_schema(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> p
             problems.append(f"column {name!r} should be {expected}, got {frame[name].dtype}")
     if problems:
         raise ProjectError("input does not match the model's signature: " + "; ".join(problems))
+    frame = _converted(frame, schema)
     present = [spec["name"] for spec in schema if spec["name"] in frame.columns]
     return frame[present]

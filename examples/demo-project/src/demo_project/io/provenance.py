@@ -1,6 +1,6 @@
 """Where a run's code and data came from: the git commit and the dvc.lock hashes.
 
-An edge module (it runs git and reads dvc.lock); the commands attach its tags to MLflow runs.
+An edge module (it runs git and reads dvc.lock); `train` attaches its tags to MLflow runs.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ProjectError
+from ..errors import ProjectError
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 

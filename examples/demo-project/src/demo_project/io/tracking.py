@@ -1,4 +1,4 @@
-"""MLflow at the edge: tracking URI, runs, model logging, registry and aliases."""
+"""MLflow at the edge: tracking URI, runs, model logging, the registry and its aliases."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
-from .errors import ProjectError
+from ..errors import ProjectError
 
 log = logging.getLogger(__name__)
 
-EXPERIMENT_NAME = "{{ project_slug }}"
-REGISTERED_MODEL_NAME = "{{ project_slug }}"
+EXPERIMENT_NAME = "demo-project"
+REGISTERED_MODEL_NAME = "demo-project"
 CHAMPION_ALIAS = "champion"
 CHALLENGER_ALIAS = "challenger"
 DEFAULT_STORE = "mlflow.db"
@@ -138,8 +138,9 @@ def log_model(pipeline, x_example: pd.DataFrame, local_copy: Path) -> tuple[str,
     return info.model_uri, version
 
 
-def load_model(uri: str):
+def load_model(uri: str | Path):
     """Load a pyfunc model from a local folder or any MLflow model URI."""
+    uri = str(uri)
     if "://" not in uri and ":/" not in uri and not Path(uri).exists():
         raise ProjectError(f"{uri}: no model found; run `train` first or pass --model")
     try:
@@ -162,6 +163,20 @@ def input_schema(model) -> list[dict[str, Any]]:
         }
         for spec in schema.inputs
     ]
+
+
+def champion_uri() -> str:
+    """The registry URI of the current champion (what serving code loads)."""
+    return f"models:/{REGISTERED_MODEL_NAME}@{CHAMPION_ALIAS}"
+
+
+def trained_for(client: MlflowClient, run_id: str) -> tuple[str | None, str | None]:
+    """The task and the target column a training run fitted its model for (None: unknown)."""
+    try:
+        params = client.get_run(run_id).data.params
+    except MlflowException:  # a deleted run, or one from another store
+        return None, None
+    return params.get("task.resolved"), params.get("data.target")
 
 
 def champion_version(client: MlflowClient) -> Any | None:

@@ -1,4 +1,4 @@
-"""File I/O at the edge: reading data and params, writing splits, metrics and figures."""
+"""File I/O at the edge: data tables, splits, JSON, figures and the run record, written atomically."""
 
 from __future__ import annotations
 
@@ -7,30 +7,22 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import fastparquet
 import pandas as pd
-import yaml
 
-from .errors import ProjectError
-from .settings import Settings, settings_from_dict
+from ..errors import ProjectError
+from ..records import RunRecord
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 BUILTIN_DATASET = "Palmer penguins (palmerpenguins package)"
-
-
-def read_params(path: Path) -> Settings:
-    """Read params.yaml; a missing file means the defaults."""
-    if not path.exists():
-        return settings_from_dict({})
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ProjectError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from error
-    return settings_from_dict(raw)
+# The layout of the run record file; a record of another layout was written by an older
+# version of the project, whose model the current code must not evaluate: train again.
+RUN_RECORD_FORMAT = 2
 
 
 def load_builtin_dataset() -> pd.DataFrame:
@@ -40,17 +32,22 @@ def load_builtin_dataset() -> pd.DataFrame:
         return pd.read_csv(handle)
 
 
-def load_dataset(path: str | None) -> pd.DataFrame:
+def load_dataset(path: Path | None) -> pd.DataFrame:
     """Read the training table: the built-in data set when `path` is None."""
     if path is None:
         return load_builtin_dataset()
-    return read_table(Path(path))
+    return read_table(path)
+
+
+def check_table_suffix(path: Path, purpose: str = "file") -> None:
+    """Refuse a file name that is neither .csv nor .parquet, before any work is done."""
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise ProjectError(f"{path}: unsupported {purpose} type; use .csv or .parquet")
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV or parquet file with a one-line error for anything unreadable."""
-    if path.suffix.lower() not in TABLE_SUFFIXES:
-        raise ProjectError(f"{path}: unsupported file type; use .csv or .parquet")
+    check_table_suffix(path)
     if not path.is_file():
         raise ProjectError(f"{path}: file not found")
     try:
@@ -96,8 +93,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write CSV or parquet by suffix, atomically (no half-written file on failure)."""
-    if path.suffix.lower() not in TABLE_SUFFIXES:
-        raise ProjectError(f"{path}: unsupported output type; use .csv or .parquet")
+    check_table_suffix(path, "output")
     with atomic_path(path) as temporary:
         if path.suffix.lower() == ".csv":
             frame.to_csv(temporary, index=False)
@@ -134,6 +130,24 @@ def read_json(path: Path, hint: str) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ProjectError(f"{path}: not valid JSON ({error})") from error
+
+
+def write_run_record(record: RunRecord, path: Path) -> None:
+    """Store the run record `evaluate` starts from."""
+    write_json({"format": RUN_RECORD_FORMAT, **asdict(record)}, path)
+
+
+def read_run_record(path: Path) -> RunRecord:
+    """The record of the last `train`; one line saying what to do when it is unusable."""
+    data = read_json(path, "run `train` first")
+    if not isinstance(data, dict) or data.get("format") != RUN_RECORD_FORMAT:
+        raise ProjectError(
+            f"{path}: written by an older version of this project; run `train` again"
+        )
+    names = {spec.name for spec in fields(RunRecord)}
+    if set(data) - {"format"} != names:
+        raise ProjectError(f"{path}: not a complete run record; run `train` again")
+    return RunRecord(**{name: data[name] for name in names})
 
 
 def save_figure(figure, path: Path) -> None:

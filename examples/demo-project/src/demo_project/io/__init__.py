@@ -1,0 +1,1 @@
+"""The edges: files and params.yaml, MLflow (`tracking`), run provenance (`provenance`), logging."""

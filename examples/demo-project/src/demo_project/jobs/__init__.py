@@ -1,0 +1,21 @@
+"""The jobs: prepare, train, evaluate and predict as plain functions.
+
+Each takes the settings (and the few arguments of one call), reports its steps to an
+optional progress callback, and returns a typed record (`records`). The commands and
+notebooks call them alike, from the project folder:
+
+    from demo_project.io.params import read_params
+    from demo_project import jobs
+
+    settings = read_params("params.yaml").override({"model.params.n_estimators": 50})
+    run = jobs.train(settings)
+    evaluation = jobs.evaluate(settings)
+"""
+
+from .evaluate import evaluate
+from .predict import predict
+from .prepare import prepare
+from .progress import Progress, Step
+from .train import train
+
+__all__ = ["Progress", "Step", "evaluate", "predict", "prepare", "train"]

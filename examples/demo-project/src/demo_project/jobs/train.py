@@ -1,0 +1,76 @@
+"""The training job: fit the pipeline, log and register it in MLflow, record the run."""
+
+from __future__ import annotations
+
+import logging
+
+from ..core.metrics import compute_metrics
+from ..core.model import build_pipeline, fit
+from ..io import files, provenance, tracking
+from ..records import RunRecord
+from ..settings import Settings, flatten
+from .prepare import load_and_split, read_splits, write_splits
+from .progress import Progress, Steps
+
+log = logging.getLogger(__name__)
+
+
+def train(
+    settings: Settings, *, from_splits: bool = False, progress: Progress | None = None
+) -> RunRecord:
+    """Fit the pipeline, log it to MLflow, register a new version, and record the run.
+
+    Loads and splits the data, and writes the splits for `evaluate`; with `from_splits`,
+    fits on the files `prepare` wrote and leaves them untouched. Saves the model to
+    outputs.model_dir and the returned record to outputs.run_info.
+    """
+    first = "reading the splits" if from_splits else "loading data"
+    steps = Steps(progress, [first, "fitting the model", "saving the splits", "logging to MLflow"])
+    outputs = settings.outputs
+    steps.start(first)
+    if from_splits:
+        split, task = read_splits(settings)
+        inputs = [outputs.train_split, outputs.test_split]
+    else:
+        split, task = load_and_split(settings)
+        inputs = [settings.data.path] if settings.data.path else []
+    steps.start("fitting the model")
+    pipeline = build_pipeline(
+        task, settings.model.estimator, settings.model.params, settings.split.seed
+    )
+    fit(pipeline, split.x_train, split.y_train)
+    train_metrics = compute_metrics(task, split.y_train, pipeline.predict(split.x_train))
+    if not from_splits:
+        steps.start("saving the splits")
+        write_splits(split, settings)
+    steps.start("logging to MLflow")
+    tracking.connect()
+    source = settings.data.path.as_posix() if settings.data.path else files.BUILTIN_DATASET
+    with tracking.run(tags=provenance.run_tags(inputs)) as active:
+        tracking.log_params(flatten(settings) | {"task.resolved": task, "data.source": source})
+        tracking.log_metrics(
+            {f"train_{name}": value for name, value in train_metrics.items()}
+            | {"train_rows": len(split.x_train), "test_rows": len(split.x_test)}
+        )
+        model_uri, version = tracking.log_model(pipeline, split.x_train, outputs.model_dir)
+    record = RunRecord(
+        run_id=active.info.run_id,
+        model_uri=model_uri,
+        registered_model=tracking.REGISTERED_MODEL_NAME,
+        version=version,
+        task=task,
+        target=settings.data.target,
+        train_rows=len(split.x_train),
+        test_rows=len(split.x_test),
+        train_metrics=train_metrics,
+    )
+    files.write_run_record(record, outputs.run_info)
+    steps.finish()
+    log.info(
+        "Trained a %s model on %d rows (run %s, registered version %s)",
+        task,
+        record.train_rows,
+        record.run_id,
+        version,
+    )
+    return record

@@ -1,0 +1,68 @@
+"""The data step: load the data, split it (seeded), write the train and test files."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from ..core.features import infer_task, split_features_target
+from ..core.model import Split, split_data
+from ..io import files
+from ..records import SplitRecord
+from ..settings import Settings
+from .progress import Progress, Steps
+
+log = logging.getLogger(__name__)
+
+
+def prepare(settings: Settings, progress: Progress | None = None) -> SplitRecord:
+    """Load the configured data, split it, and write outputs.train_split and outputs.test_split.
+
+    `train(settings, from_splits=True)` then fits on those files; `train` alone does both.
+    """
+    steps = Steps(progress, ["loading data", "writing the splits"])
+    steps.start("loading data")
+    split, task = load_and_split(settings)
+    steps.start("writing the splits")
+    write_splits(split, settings)
+    steps.finish()
+    outputs = settings.outputs
+    log.info(
+        "Split %d rows for %s into %d train rows (%s) and %d test rows (%s)",
+        len(split.x_train) + len(split.x_test),
+        task,
+        len(split.x_train),
+        outputs.train_split,
+        len(split.x_test),
+        outputs.test_split,
+    )
+    return SplitRecord(
+        task, len(split.x_train), len(split.x_test), outputs.train_split, outputs.test_split
+    )
+
+
+def load_and_split(settings: Settings) -> tuple[Split, str]:
+    """The configured data, split (seeded, stratified for classes), and the resolved task."""
+    frame = files.load_dataset(settings.data.path)
+    features, labels = split_features_target(frame, settings.data.target)
+    task = infer_task(labels, settings.task)
+    split = split_data(features, labels, task, settings.split.test_size, settings.split.seed)
+    return split, task
+
+
+def write_splits(split: Split, settings: Settings) -> None:
+    target, outputs = settings.data.target, settings.outputs
+    files.write_split(split.x_train, split.y_train, target, outputs.train_split)
+    files.write_split(split.x_test, split.y_test, target, outputs.test_split)
+
+
+def read_splits(settings: Settings) -> tuple[Split, str]:
+    """The splits `prepare` wrote, and the task their labels imply."""
+    target, outputs = settings.data.target, settings.outputs
+    hint = "run `prepare` first"
+    x_train, y_train = files.read_split(outputs.train_split, target, hint)
+    x_test, y_test = files.read_split(outputs.test_split, target, hint)
+    # The task is inferred from every labelled row, as `train` alone does before splitting.
+    task = infer_task(pd.concat([y_train, y_test], ignore_index=True), settings.task)
+    return Split(x_train, x_test, y_train, y_test), task
