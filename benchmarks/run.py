@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from packaging.version import Version
 
 from berth_tools import ROOT
@@ -184,6 +185,13 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
     steps = {
         name: Row(f"step: {name}") for name in ("copy", "uv sync", "train", "evaluate", "predict")
     }
+    # The program (`__main__.py`) tunes the garbage collector: these rows run the same
+    # command without it, the floor the tuned step is compared with.
+    defaults = {
+        name: Row(f"{name}, collector defaults (no tuning)") for name in ("evaluate", "predict")
+    }
+    for name in defaults:
+        steps[name].ratio_of = defaults[name].name
     env = environment()
     template = packed_clone(ROOT, tmp / "berth", tags=False)
     warm = tmp / "warm"
@@ -206,7 +214,13 @@ def bench_first_prediction(repeat: int, tmp: Path) -> list[Row]:
         for name, (args, cwd, step_env) in journey.items():
             steps[name].samples.append(timed(args, cwd, step_env))
         total.samples.append(sum(steps[name].samples[-1] for name in journey))
-    return [total, *steps.values()]
+        # The same commands through the CLI alone: the collector's defaults, no tuning.
+        package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
+        interpreter = project / ".venv" / "bin" / "python"
+        untuned = [interpreter, "-c", f"from {package}.cli import main; main()"]
+        for name, command in (("evaluate", ["evaluate"]), ("predict", predict)):
+            defaults[name].samples.append(timed([*untuned, *command], project, env_i))
+    return [total, *steps.values(), *defaults.values()]
 
 
 def next_version(template: Path) -> tuple[str, str, str]:

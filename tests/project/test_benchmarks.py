@@ -44,6 +44,8 @@ def test_native_benchmarks_report_every_row_and_write_only_the_results_block(tmp
         assert_ratio(rows, name, "update: trivial template v1 -> v2")
     steps = ["copy", "uv sync", "train", "evaluate", "predict"]
     assert {"copy to predictions (warm cache)", *(f"step: {s}" for s in steps)} <= set(rows)
+    for step in ("evaluate", "predict"):  # the collector's tuning against its floor
+        assert_ratio(rows, f"step: {step}", f"{step}, collector defaults (no tuning)")
     total = float(rows["copy to predictions (warm cache)"]["median"])  # one run: the sum
     assert total == pytest.approx(sum(float(rows[f"step: {s}"]["median"]) for s in steps), abs=0.05)
 
