@@ -24,7 +24,9 @@ def initialise(project: Path, answers_file: Path) -> int:
         if subprocess.run(inside, cwd=project, capture_output=True).returncode == 0:
             return 0
     except FileNotFoundError:
-        print("Warning: git is not installed; the project is not a git repository.", file=sys.stderr)
+        print(
+            "Warning: git is not installed; the project is not a git repository.", file=sys.stderr
+        )
         return 0
     answers = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
     # Root writing into a folder of yours (`sudo copier copy`): git must accept the folder.

@@ -17,6 +17,7 @@ The slug and answers are test_docker.py's, so the engine's build cache serves bo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -156,10 +157,8 @@ def hand_over(root: Path, uid: int) -> None:
         if path.is_symlink():
             continue
         for name in ACL_NAMES:
-            try:
+            with contextlib.suppress(OSError):  # a file without a default ACL, for one
                 os.removexattr(path, name)
-            except OSError:
-                pass
         os.chown(path, uid, uid)
 
 

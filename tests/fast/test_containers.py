@@ -16,7 +16,6 @@ from pathlib import Path
 
 import yaml
 
-from berth_tools import ROOT
 from support.commands import run
 from support.docker import cli_available, skip_without
 from support.rendering import render

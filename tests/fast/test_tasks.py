@@ -146,9 +146,7 @@ def recorded(project: Path) -> dict[str, object]:
         "env": (project / ".env").read_bytes(),
         "log": run([*git, "log", "--format=%H %an <%ae> %s"]).stdout,
         "status": run([*git, "status", "--porcelain", "--untracked-files=all"]).stdout,
-        "acls": {
-            str(p.relative_to(project)): acls(p) for p in [project, *project.rglob("*")]
-        },
+        "acls": {str(p.relative_to(project)): acls(p) for p in [project, *project.rglob("*")]},
     }
 
 
