@@ -185,13 +185,20 @@ def finish(ctx: Context) -> int:
     ctx.report()
     conflicts = find_conflicts(ctx.project)
     if conflicts:
+        rejected = [path for path in conflicts if path.endswith(".rej")]
         print(
             "\nThe update left conflicts to resolve in these files:\n"
             + "".join(f"  {path}\n" for path in conflicts)
-            + "Resolve them (remove the <<<<<<< ======= >>>>>>> markers, merge the .rej hunks "
-            "by hand and delete the .rej files), then commit. See docs: updating.",
+            + "Resolve them (remove the <<<<<<< ======= >>>>>>> markers, re-apply the .rej "
+            "hunks and delete the .rej files), then commit. See docs: updating.",
             file=sys.stderr,
         )
+        if rejected:
+            print(
+                "Each .rej file holds your edit that did not apply (its file now has the new "
+                "release's text); `git diff HEAD -- FILE` shows what you had.",
+                file=sys.stderr,
+            )
         return 1
     return 0
 

@@ -14,71 +14,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from support.commands import run
-from support.docker import FIGURES, engine_available, free_port, skip_without
+from support.docker import FIGURES
 from support.rendering import render
+from support.stack import BASE_IMAGE, CA_BUNDLE, SharedStack, http, require_engine
 
 pytestmark = pytest.mark.docker
 
 SLUG = "berth-e2e"  # the folder name, so the defaults derive every name from it
-BASE_IMAGE = os.environ.get("BERTH_BASE_IMAGE", "local/python:3.13")
-POSTGRES_IMAGE = os.environ.get("BERTH_POSTGRES_IMAGE", "local/postgres:17")
-CA_BUNDLE = os.environ.get("BERTH_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
 HOST_UID = 1000  # the "host user" owning the project (the tests run as root)
 IMAGES = (f"{SLUG}-dev", f"{SLUG}-mlflow", f"{SLUG}:prod")
 
 
-def http(
-    url: str, data: dict | None = None, timeout: float = 30, headers: dict | None = None
-) -> tuple[int, str]:
-    body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(
-        url, data=body, headers={"Content-Type": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-class Stack:
-    """The generated project and the docker/compose commands a user would type in it."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.mlflow_port = free_port()
-        self.jupyter_port = free_port()
-        self.env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith(("COMPOSE_", "DOCKER_BUILDKIT"))
-            },
-            "BASE_IMAGE": BASE_IMAGE,
-            "CA_BUNDLE": CA_BUNDLE,
-            "POSTGRES_IMAGE": POSTGRES_IMAGE,
-            "MLFLOW_PORT": str(self.mlflow_port),
-            "JUPYTER_PORT": str(self.jupyter_port),
-        }
-        self.replaced_images: set[str] = set()  # ids a rebuild untagged, extra tags
-
-    def compose(self, *args: str, check: bool = True, timeout: int = 1800):
-        return run(
-            ["docker", "compose", *args], cwd=self.root, env=self.env, check=check, timeout=timeout
-        )
-
-    def docker(self, *args: str, check: bool = True, timeout: int = 1800):
-        return run(["docker", *args], cwd=self.root, env=self.env, check=check, timeout=timeout)
+class Stack(SharedStack):
+    """The shared stack, plus the prod image's build and the runs of the project's experiment."""
 
     def build_prod(self, tag: str = f"{SLUG}:prod", *build_args: str):
         return self.docker(
@@ -96,11 +50,6 @@ class Stack:
             ".",
         )
 
-    def api(self, path: str, data: dict | None = None) -> dict:
-        status, body = http(f"http://127.0.0.1:{self.mlflow_port}{path}", data)
-        assert status == 200, f"{path}: HTTP {status}: {body[:500]}"
-        return json.loads(body)
-
     def runs(self) -> list[dict]:
         """The runs of the project's experiment (none when the store has no such experiment)."""
         status, body = http(
@@ -114,37 +63,15 @@ class Stack:
             "runs", []
         )
 
-    def containers(self) -> list[str]:
-        out = self.docker(
-            "ps", "--quiet", "--filter", f"label=com.docker.compose.project={SLUG}"
-        ).stdout
-        return out.split()
-
-    def wait_until_up(self) -> float:
-        start = time.monotonic()
-        self.compose("up", "--detach", "--wait", "--wait-timeout", "300")
-        return time.monotonic() - start
-
-    def remove_everything(self) -> None:
-        self.compose(
-            "--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "5", check=False
-        )
-        for image in (*IMAGES, *self.replaced_images):
-            self.docker("image", "rm", "--force", image, check=False)
-
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    if not engine_available():
-        skip_without("a running Docker engine")
-    for image in (BASE_IMAGE, POSTGRES_IMAGE):
-        if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode:
-            skip_without(f"the stand-in image {image}")
+    require_engine()
     root = render(tmp_path_factory.mktemp("docker") / SLUG, skip_tasks=False)  # tasks: .env
     # The project belongs to an ordinary user, as on a laptop or a CI runner.
     for path in [root, *root.rglob("*")]:
         os.chown(path, HOST_UID, HOST_UID, follow_symlinks=False)
-    stack = Stack(root)
+    stack = Stack(root, SLUG)
     stack.remove_everything()  # leftovers of an interrupted earlier run
     yield stack
     stack.remove_everything()

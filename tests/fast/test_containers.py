@@ -16,7 +16,6 @@ from pathlib import Path
 
 import yaml
 
-from berth_tools import ROOT
 from support.commands import run
 from support.docker import cli_available, skip_without
 from support.rendering import render
@@ -55,6 +54,7 @@ def test_container_files_exist(rendered):
         "docker/mlflow/requirements.txt",
         "docker/mlflow/start.sh",
         "docker/jupyter/start.sh",
+        "docker/dev/entrypoint.sh",
         "notebooks/example.ipynb",
     ):
         assert (root / name).is_file(), name
@@ -196,11 +196,3 @@ def test_copy_writes_a_fresh_untracked_env(tmp_path):
         assert env["JUPYTER_TOKEN"] not in answers and "JUPYTER_TOKEN" not in answers
         values.append(env["JUPYTER_TOKEN"])
     assert values[0] != values[1]
-
-
-def test_env_task_keeps_an_existing_env(tmp_path):
-    root = tmp_path / "kept"
-    root.mkdir()
-    (root / ".env").write_text("JUPYTER_TOKEN=mine\n")
-    run([sys.executable, ROOT / "tasks" / "write_env.py"], cwd=root)
-    assert (root / ".env").read_text() == "JUPYTER_TOKEN=mine\n"

@@ -7,6 +7,7 @@ manifest, berth_tools.options; tests/fast/test_options.py keeps the manifest hon
 from __future__ import annotations
 
 import ast
+import json
 import keyword
 import re
 import sys
@@ -86,6 +87,8 @@ def test_every_file_parses(rendered):
             tomllib.loads(text)
         elif path.suffix in {".yml", ".yaml"}:
             list(yaml.safe_load_all(text))
+        elif path.suffix in {".json", ".ipynb"}:
+            json.loads(text)
 
 
 def test_answers_are_recorded_for_updates(rendered):
@@ -150,6 +153,46 @@ def test_runtime_dependencies_leave_the_server_and_tools_to_groups(rendered):
     default = pyproject["tool"]["uv"]["default-groups"]
     assert default == ["dev", "mlflow", *(["dvc"] if answers["use_dvc"] else [])]
     assert "--no-default-groups" in (root / "Dockerfile").read_text()
+
+
+EXTENSION_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+$")
+
+
+def test_the_dev_container_is_the_compose_stacks_dev_service(rendered):
+    """devcontainer.json names what compose.yaml and the Dockerfile really have."""
+    answers, root = rendered
+    path = root / ".devcontainer" / "devcontainer.json"
+    if not answers["use_devcontainer"]:
+        assert not path.parent.exists()
+        return
+    config = json.loads(path.read_text())
+    compose = yaml.safe_load((path.parent / config["dockerComposeFile"][0]).read_text())
+    services = compose["services"]
+    service = services[config["service"]]
+    assert set(config["runServices"]) <= set(services) and config["service"] in config["runServices"]
+    assert f".:{config['workspaceFolder']}" in service["volumes"]  # the project, mounted
+    assert service["build"]["target"] == "dev" and config["overrideCommand"] is True
+    dockerfile = (root / "Dockerfile").read_text().split("AS dev", 1)[1]
+    assert re.search(rf"useradd .*\b{config['remoteUser']}$", dockerfile, re.MULTILINE)
+    assert config["updateRemoteUserUID"] is True  # your uid, not the image's
+    published = {
+        f"{name}:{port.rsplit(':', 1)[1]}"
+        for name, spec in services.items()
+        for port in spec.get("ports", [])
+    }
+    assert set(config["forwardPorts"]) == published == set(config["portsAttributes"])
+    assert config["postCreateCommand"] == "pre-commit install"
+    dev_tools = tomllib.loads((root / "pyproject.toml").read_text())["dependency-groups"]["dev"]
+    assert any(tool.startswith("pre-commit") for tool in dev_tools)
+    vscode = config["customizations"]["vscode"]
+    extensions = vscode["extensions"]
+    assert all(EXTENSION_ID.match(extension) for extension in extensions)
+    expected = {"ms-python.python", "ms-toolsai.jupyter", "charliermarsh.ruff"}
+    expected |= {"ms-python.black-formatter", "ms-python.isort"}
+    assert expected <= set(extensions)
+    assert ("iterative.dvc" in extensions) == answers["use_dvc"]
+    assert vscode["settings"]["python.defaultInterpreterPath"] == "/opt/venv/bin/python"
+    assert "VIRTUAL_ENV=/opt/venv" in (root / "Dockerfile").read_text()
 
 
 def test_dvc_pipeline_and_default_local_remote(tmp_path):

@@ -125,14 +125,52 @@ def test_conflicts_are_loud_and_left_for_the_user(copier, template, tmp_path):
     assert answers(project)["_commit"] == "v2.0.0"  # the update itself is kept
 
 
-def test_rejected_hunks_are_loud(copier, template, tmp_path):
+def test_rejected_hunks_are_loud_and_hold_the_users_edit(copier, template, tmp_path):
+    """--conflict rej: the file takes the new release's text, the .rej holds the user's edit.
+
+    Exactly what docs/updating.md says; and the edit survives deleting the .rej, in HEAD.
+    """
     project = v1_project_with_edits(copier, template, tmp_path)
     edit_line(project / "info.txt", 1, "author = Someone Else")
     commit_all(project, "Conflicting edit")
     result = copier.update(project, "--conflict", "rej", ref="v2.0.0")
     assert result.returncode != 0
     assert "info.txt.rej" in result.stderr.split("conflicts to resolve in these files:")[1]
-    assert (project / "info.txt.rej").is_file()
+    assert "holds your edit" in result.stderr
+    assert (project / "info.txt").read_text().splitlines()[1] == "maintainer = Ada"
+    rejected = (project / "info.txt.rej").read_text().splitlines()
+    assert "-author = Ada" in rejected and "+author = Someone Else" in rejected
+    (project / "info.txt.rej").unlink()
+    assert "+author = Someone Else" in git(project, "diff", "-R", "HEAD", "--", "info.txt")
+    git(project, "checkout", "HEAD", "--", "info.txt")
+    assert "author = Someone Else" in (project / "info.txt").read_text()
+
+
+def test_vcs_ref_picks_the_development_version_and_a_plain_update_will_not_go_back(
+    copier, template, tmp_path
+):
+    """Without --vcs-ref Copier takes the newest release tag, not the checked-out code."""
+    developed = tmp_path / "developed"
+    git(tmp_path, "clone", "-q", template, developed)
+    git(developed, "checkout", "-q", "-B", "main")  # the development branch, as Berth's
+    (developed / "template" / "unreleased.txt").write_text("not released yet\n")
+    commit_all(developed, "Unreleased work")
+    released = copier.copy(developed, tmp_path / "released", "v3.0.0")
+    result = copier("copy", "--trust", "--defaults", developed, tmp_path / "plain")
+    assert "Copying from template version 3.0.0" in result.stderr
+    assert answers(tmp_path / "plain")["_commit"] == "v3.0.0"
+    assert not (tmp_path / "plain" / "unreleased.txt").exists()
+    head = copier.copy(developed, tmp_path / "head", "HEAD")
+    assert answers(head)["_commit"].startswith("v3.0.0-1-g")
+    assert (head / "unreleased.txt").exists()
+
+    result = copier.update(released, ref="main")
+    assert result.returncode == 0, result.stderr
+    assert answers(released)["_commit"].startswith("v3.0.0-1-g")
+    assert (released / "unreleased.txt").exists()
+    commit_all(released, "On the development version")
+    result = copier.update(released)
+    assert result.returncode != 0 and "Downgrades are not supported" in result.stderr
 
 
 def test_untouched_files_simply_follow_the_template(copier, template, tmp_path):

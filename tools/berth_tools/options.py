@@ -82,6 +82,10 @@ OPTIONS: dict[str, dict[Any, Adds]] = {
         "ecr": Adds(files=(GITHUB_RELEASE,), absent=("ghcr.io",)),
         "none": Adds(absent=("ghcr.io", "Amazon ECR", "AWS_")),
     },
+    "use_devcontainer": {
+        True: Adds(files=(".devcontainer/devcontainer.json",)),
+        False: Adds(absent=("devcontainer",)),
+    },
 }
 
 
