@@ -86,7 +86,18 @@ class SharedStack:
         return run(["docker", *args], cwd=self.root, env=self.env, check=check, timeout=timeout)
 
     def api(self, path: str, data: dict | None = None) -> dict:
-        status, body = http(f"http://127.0.0.1:{self.mlflow_port}{path}", data)
+        url = f"http://127.0.0.1:{self.mlflow_port}{path}"
+        for attempt in range(5):
+            try:
+                status, body = http(url, data)
+                break
+            except ConnectionError:  # http.client.RemoteDisconnected among them
+                # Right after `up --wait` on a loaded machine, the server's workers may still
+                # be replacing each other and drop a connection: reads are retried, as an
+                # MLflow client does; a write (data) fails at once.
+                if data is not None or attempt == 4:
+                    raise
+                time.sleep(2)
         assert status == 200, f"{path}: HTTP {status}: {body[:500]}"
         return json.loads(body)
 
