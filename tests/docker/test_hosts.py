@@ -93,7 +93,9 @@ NOTEBOOK = {
             "execution_count": None,
             "outputs": [],
             "source": "from pathlib import Path\n"
-            "Path('../reports/from-notebook.txt').write_text('written by a kernel')",
+            "reports = Path('../reports')\n"
+            "reports.mkdir(exist_ok=True)  # a new folder in the project, then a file in it\n"
+            "(reports / 'from-notebook.txt').write_text('written by a kernel')",
         }
     ],
 }
