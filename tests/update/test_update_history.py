@@ -99,8 +99,13 @@ def listed_conflicts(stderr: str) -> list[str]:
 
 
 def user_edits(project: Path, package: str, release: str) -> dict[str, Callable[[str], str]]:
+    features = next(  # the features module, wherever the release keeps it
+        path
+        for path in (f"src/{package}/core/features.py", f"src/{package}/features.py")
+        if (project / path).is_file()
+    )
     edits = {
-        f"src/{package}/features.py": append(
+        features: append(
             '\n\ndef user_feature() -> int:\n    """Added by the user."""\n    return 42'
         ),
         "README.md": append("\n## Our notes\n\nWritten by the team, kept by every update."),
