@@ -30,6 +30,7 @@ from support.commands import CommandFailed, python, run, uv_bin
 from support.docker import engine_available, free_port
 from support.environments import environment
 from support.git import commit_all, git
+from support.stack import BASE_IMAGE, CA_BUNDLE  # the Docker tier's stand-ins
 from support.versions import head_version, migrations, releases
 
 DOCS = ROOT / "docs" / "performance.md"
@@ -313,11 +314,6 @@ def bench_update(repeat: int, tmp: Path) -> list[Row]:
     return [row for row, *_ in candidates]
 
 
-# The Docker benchmark builds with the same stand-ins as the Docker tier of the tests.
-DOCKER_BASE_IMAGE = os.environ.get("BERTH_BASE_IMAGE", "local/python:3.13")
-DOCKER_CA_BUNDLE = os.environ.get("BERTH_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-
-
 def docker_output(*args: str) -> str:
     return sh(["docker", *args]).stdout.strip()
 
@@ -341,8 +337,8 @@ def bench_docker(repeat: int, tmp: Path) -> list[Row]:
     sh(copy_head(template, project))
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     env.update(
-        BASE_IMAGE=DOCKER_BASE_IMAGE,
-        CA_BUNDLE=DOCKER_CA_BUNDLE,
+        BASE_IMAGE=BASE_IMAGE,
+        CA_BUNDLE=CA_BUNDLE,
         MLFLOW_PORT=str(free_port()),
         JUPYTER_PORT=str(free_port()),
     )
@@ -357,9 +353,9 @@ def bench_docker(repeat: int, tmp: Path) -> list[Row]:
         "--tag",
         prod_image,
         "--build-arg",
-        f"BASE_IMAGE={DOCKER_BASE_IMAGE}",
+        f"BASE_IMAGE={BASE_IMAGE}",
         "--secret",
-        f"id=ca_bundle,src={DOCKER_CA_BUNDLE}",
+        f"id=ca_bundle,src={CA_BUNDLE}",
         ".",
     ]
     build_dev = ["docker", "compose", "--progress=plain", "build", "jupyter"]
@@ -372,7 +368,7 @@ def bench_docker(repeat: int, tmp: Path) -> list[Row]:
     try:
         sh(["docker", "compose", "--progress=plain", "build"], cwd=project, env=env)
         sh(build_prod, cwd=project, env=env)
-        base = image_size(DOCKER_BASE_IMAGE)
+        base = image_size(BASE_IMAGE)
         init = next((project / "src").glob("*/__init__.py"))
         for i in range(repeat):
             replaced.update(
