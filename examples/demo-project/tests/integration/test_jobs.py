@@ -157,7 +157,9 @@ def test_rare_classes_turn_stratification_off_in_one_line(project, classificatio
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # metrics over absent classes: no warning
         jobs.prepare(rare)
-    notes = [record.getMessage() for record in caplog.records if "not stratified" in record.getMessage()]
+    notes = [
+        record.getMessage() for record in caplog.records if "not stratified" in record.getMessage()
+    ]
     assert notes == ["The split is not stratified: 1 class(es) have a single row (maybe)"]
 
 
@@ -192,7 +194,9 @@ def test_a_failed_or_interrupted_train_leaves_the_last_run_intact(
         jobs.train(settings.override({"split.test_size": 0.3}))
     assert not isinstance(raised.value, AssertionError)
     client = MlflowClient()
-    runs = client.search_runs([client.get_experiment_by_name(tracking.EXPERIMENT_NAME).experiment_id])
+    runs = client.search_runs(
+        [client.get_experiment_by_name(tracking.EXPERIMENT_NAME).experiment_id]
+    )
     assert [run.info.status for run in runs] == [status, "FINISHED"]
     assert settings.outputs.run_info.read_bytes() == record  # the last good run, untouched
     assert settings.outputs.test_split.read_bytes() == split

@@ -36,7 +36,9 @@ def assert_readable(figure, axes, renderer):
         for one, other in itertools.combinations(boxes, 2):
             assert not one.overlaps(other)
         for box in boxes:
-            assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+            assert (
+                page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+            )
 
 
 @pytest.mark.parametrize(("count", "length"), [(3, 6), (12, 40), (30, 40), (30, 6)])

@@ -36,7 +36,9 @@ def predict(
     steps = Steps(progress, ["reading the input", "loading the model", "predicting", "writing"])
     files.check_table_suffix(output_path, "output")
     if output_path.resolve() == input_path.resolve():
-        raise ProjectError(f"{output_path}: this is the input file; write the predictions elsewhere")
+        raise ProjectError(
+            f"{output_path}: this is the input file; write the predictions elsewhere"
+        )
     steps.start("reading the input")
     frame = files.read_table(input_path)
     steps.start("loading the model")

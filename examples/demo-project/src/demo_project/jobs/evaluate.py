@@ -156,7 +156,12 @@ def _challenge(
             run.version,
         )
     else:
-        log.info("Champion (version %s) keeps its alias (%s, %s)", champion.version, decision.reason, rows)
+        log.info(
+            "Champion (version %s) keeps its alias (%s, %s)",
+            champion.version,
+            decision.reason,
+            rows,
+        )
     return decision
 
 
