@@ -138,10 +138,12 @@ def test_a_killed_train_ends_killed_and_leaves_the_last_run_to_evaluate(project)
     record = (project.root / "models/run.json").read_bytes()
     script = project.root / ".venv" / "bin" / project.slug
     args = [str(script), "train", "--target", "island"]
-    with subprocess.Popen(args, cwd=project.root, env=project.env, stderr=subprocess.PIPE) as train:
-        for line in train.stderr:  # killed once it is logging to MLflow, after the fit
-            if b"beats the baseline" in line:
+    with subprocess.Popen(args, cwd=project.root, env=project.env) as train:
+        # Killed while its MLflow run is active (logging and registering the model).
+        while train.poll() is None:
+            if "RUNNING" in json.loads(project.python(RUN_STATUSES).stdout):
                 train.send_signal(signal.SIGTERM)
+                break
         assert train.wait() != 0
     assert (project.root / "models/run.json").read_bytes() == record
     statuses = json.loads(project.python(RUN_STATUSES).stdout)
