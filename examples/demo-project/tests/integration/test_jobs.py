@@ -177,7 +177,7 @@ def test_evaluate_refuses_a_split_that_is_not_the_models(trained):
         ("SIGTERM", "KILLED"),  # `docker stop`, `kill`; Ctrl+C takes the same path
     ],
 )
-def test_a_failed_or_interrupted_train_leaves_the_last_run_intact(
+def test_a_broken_or_interrupted_train_leaves_the_last_run_intact(
     trained, monkeypatch, interruption, status
 ):
     settings, first = trained
