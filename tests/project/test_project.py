@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 
 import pytest
 import yaml
@@ -29,6 +31,14 @@ print(json.dumps({{
     "models": [m.source_run_id for m in models],
     "artifacts": [a.path for a in client.list_artifacts(run.info.run_id, "evaluation")],
 }}))
+"""
+
+RUN_STATUSES = """
+import json
+from mlflow.tracking import MlflowClient
+client = MlflowClient()
+runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+print(json.dumps([run.info.status for run in runs]))
 """
 
 
@@ -120,3 +130,24 @@ def test_lock_is_current(project):
 
 def run_uv_lock_check(project):
     return run([uv_bin(), "lock", "--check"], cwd=project.root, env=project.env, check=False)
+
+
+def test_a_killed_train_ends_killed_and_leaves_the_last_run_to_evaluate(project):
+    """SIGTERM (`docker stop`) in the middle of `train`: KILLED in MLflow, the last run intact."""
+    project.cli("train")
+    record = (project.root / "models/run.json").read_bytes()
+    script = project.root / ".venv" / "bin" / project.slug
+    args = [str(script), "train", "--target", "island"]
+    with subprocess.Popen(args, cwd=project.root, env=project.env) as train:
+        # Killed while its MLflow run is active (logging and registering the model).
+        while train.poll() is None:
+            if "RUNNING" in json.loads(project.python(RUN_STATUSES).stdout):
+                train.send_signal(signal.SIGTERM)
+                break
+        assert train.wait() != 0
+    assert (project.root / "models/run.json").read_bytes() == record
+    statuses = json.loads(project.python(RUN_STATUSES).stdout)
+    assert statuses[0] == "KILLED" and "RUNNING" not in statuses
+    result = project.cli("evaluate", "--no-promote")
+    assert result.returncode == 0
+    assert json.loads((project.root / "reports/metrics.json").read_text())["accuracy"] > 0.9

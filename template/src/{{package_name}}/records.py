@@ -34,7 +34,9 @@ class RunRecord:
     target: str
     train_rows: int
     test_rows: int
+    test_split_sha256: str  # the held-out split this model belongs to; `evaluate` checks it
     train_metrics: dict[str, float] = field(default_factory=dict)
+    baseline_metrics: dict[str, float] = field(default_factory=dict)  # the baseline, held out
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class EvaluationRecord:
     version: int | None
     task: str
     rows: int
+    split_sha256: str  # the rows scored (the challenger's and the champion's alike)
     metrics: dict[str, float]
     primary_metric: str
     metrics_file: Path

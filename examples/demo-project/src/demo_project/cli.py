@@ -6,8 +6,7 @@ call them the same way) and load the heavy libraries, so `--help` answers at onc
 
 from __future__ import annotations
 
-import sys
-from contextlib import ExitStack
+import functools
 from pathlib import Path
 
 import click
@@ -30,26 +29,30 @@ class ProjectGroup(click.Group):
 
 
 def run_job(name: str, settings, *args, **options):
-    """Run `jobs.<name>` with a progress bar on a terminal (elsewhere the logs tell the story)."""
-    from . import jobs
+    """Run `jobs.<name>` with a progress line on a terminal (elsewhere the logs tell the story)."""
+    from .io.console import ProgressLine
 
-    with ExitStack() as stack:
-        bars: list = []
+    with ProgressLine(name) as line:
+        line.update(0, 1, "loading libraries")
+        from . import jobs
 
-        def show(step: jobs.Step) -> None:
-            if not bars:
-                bar = click.progressbar(
-                    length=step.total,
-                    label=name,
-                    item_show_func=lambda text: text,
-                    file=sys.stderr,
-                    show_eta=False,
-                    hidden=not sys.stderr.isatty(),
-                )
-                bars.append(stack.enter_context(bar))
-            bars[0].update(step.done - bars[0].pos, step.label)
+        def show(step) -> None:
+            line.update(step.done, step.total, step.label)
 
         return getattr(jobs, name)(settings, *args, progress=show, **options)
+
+
+def with_settings(command):
+    """Read the settings when the command runs (so `--help` works whatever the file holds)."""
+
+    @click.pass_context
+    @functools.wraps(command)
+    def wrapper(ctx: click.Context, *args, **kwargs):
+        from .io.params import locate_params, read_params
+
+        return command(read_params(locate_params(ctx.obj)), *args, **kwargs)
+
+    return wrapper
 
 
 @click.group(cls=ProjectGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,9 +60,7 @@ def run_job(name: str, settings, *args, **options):
     "--params",
     "params_path",
     type=FILE,
-    default="params.yaml",
-    show_default=True,
-    help="Settings file (data, split, model, outputs).",
+    help="Settings file (data, split, model, outputs)  [default: params.yaml].",
 )
 @click.option(
     "--log-level",
@@ -68,7 +69,7 @@ def run_job(name: str, settings, *args, **options):
 )
 @click.version_option(package_name=DISTRIBUTION, message="%(package)s %(version)s")
 @click.pass_context
-def main(ctx: click.Context, params_path: Path, log_level: str | None) -> None:
+def main(ctx: click.Context, params_path: Path | None, log_level: str | None) -> None:
     """A machine-learning project built from the Berth template.
 
     Train a model, evaluate it on its held-out split and predict on new data, tracked in
@@ -76,10 +77,9 @@ def main(ctx: click.Context, params_path: Path, log_level: str | None) -> None:
     --from-splits` do what `train` does, in two steps (as dvc.yaml runs them).
     """
     from .io.logs import configure_logging
-    from .io.params import read_params
 
     configure_logging(log_level)
-    ctx.obj = read_params(params_path)
+    ctx.obj = params_path  # read by each command (`with_settings`)
 
 
 def data_options(command):
@@ -96,7 +96,7 @@ def data_options(command):
 
 @main.command()
 @data_options
-@click.pass_obj
+@with_settings
 def prepare(settings, data_path: Path | None, target: str | None, task: str | None) -> None:
     """Load the data and split it (seeded) into the train and test files.
 
@@ -110,7 +110,7 @@ def prepare(settings, data_path: Path | None, target: str | None, task: str | No
 @main.command()
 @data_options
 @click.option("--from-splits", is_flag=True, help="Fit on the splits `prepare` wrote.")
-@click.pass_obj
+@with_settings
 def train(settings, data_path: Path | None, target: str | None, task: str | None, from_splits):
     """Load data, split it (seeded), fit the pipeline, log and register it in MLflow.
 
@@ -125,7 +125,7 @@ def train(settings, data_path: Path | None, target: str | None, task: str | None
 
 @main.command()
 @click.option("--promote/--no-promote", default=True, help="Apply the champion rule (default).")
-@click.pass_obj
+@with_settings
 def evaluate(settings, promote: bool) -> None:
     """Evaluate the last trained model on its held-out split.
 
@@ -136,10 +136,22 @@ def evaluate(settings, promote: bool) -> None:
 
 
 @main.command()
+@click.option("--version", "version", help="Model version [default: the last trained model].")
+@with_settings
+def promote(settings, version: str | None) -> None:
+    """Give a model version the 'champion' alias by hand.
+
+    For what `evaluate` cannot decide: when the champion cannot score the new model's
+    held-out rows (the columns, target or task changed), it keeps its alias until you run this.
+    """
+    run_job("promote_version", settings, version)
+
+
+@main.command()
 @click.option("--input", "input_path", required=True, type=FILE, help="CSV or parquet file.")
 @click.option("--output", "output_path", required=True, type=FILE, help=".csv or .parquet file.")
 @click.option("--model", "model_uri", help="MLflow model URI or folder [default: models/model].")
-@click.pass_obj
+@with_settings
 def predict(settings, input_path: Path, output_path: Path, model_uri: str | None) -> None:
     """Batch predictions: the input rows plus a 'prediction' column, written to --output.
 

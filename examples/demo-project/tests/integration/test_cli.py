@@ -2,6 +2,9 @@
 
 import gc
 import json
+import os
+import pty
+import subprocess
 import sys
 
 import pandas as pd
@@ -82,6 +85,9 @@ def test_predict_rejects_input_that_does_not_match_the_signature(trained):
         (["predict", "--input", "params.yaml", "--output", "o.csv"], "unsupported file type"),
         (["predict", "--input", "a.csv", "--output", "o.txt"], "unsupported output type"),
         (["evaluate"], "run `train` first"),
+        (["--params", "nope.yaml", "train"], "nope.yaml: settings file not found"),
+        (["predict", "--input", "a.csv", "--output", "./a.csv"], "this is the input file"),
+        (["promote"], "run `train` first"),
     ],
 )
 def test_bad_input_is_a_one_line_error(project, args, message):
@@ -89,6 +95,34 @@ def test_bad_input_is_a_one_line_error(project, args, message):
     assert result.exit_code == 1
     assert message in result.output
     assert result.output.strip().startswith("Error:")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("scheme", "package"), [("s3", "boto3"), ("gs", "google-cloud-storage")])
+def test_a_model_uri_names_the_package_its_storage_needs(project, scheme, package):
+    pd.DataFrame({"a": [1]}).to_csv(project / "in.csv", index=False)
+    args = ["predict", "--input", "in.csv", "--output", "o.csv", "--model", f"{scheme}://b/m"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert f"needs the {package} package" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_help_works_whatever_the_settings_file_holds(project):
+    (project / "params.yaml").write_text("data: [unclosed\n")
+    assert invoke("train", "--help").exit_code == 0
+    result = CliRunner().invoke(main, ["train"])
+    assert result.exit_code == 1
+    assert "params.yaml: not valid YAML at line 2" in result.output
+
+
+def test_a_project_subfolder_is_refused_without_writing_there(project, monkeypatch):
+    (project / "notebooks").mkdir()
+    monkeypatch.chdir(project / "notebooks")
+    result = CliRunner().invoke(main, ["prepare"])
+    assert result.exit_code == 1
+    assert f"run the command from the project folder {project}" in result.output
+    assert not (project / "notebooks" / "data").exists()
 
 
 def test_train_from_splits_refuses_another_data_file(project):
@@ -129,6 +163,44 @@ def test_called_from_python_the_collector_keeps_its_settings(project):
     settings = gc.get_threshold(), gc.get_freeze_count()
     assert invoke("--help").exit_code == 0
     assert (gc.get_threshold(), gc.get_freeze_count()) == settings
+
+
+def test_the_log_level_governs_everything_printed(trained):
+    result = CliRunner().invoke(main, ["--log-level", "ERROR", "evaluate"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+
+
+def run_program(*args: str, terminal: bool) -> str:
+    """The console output of `python -m demo_project ARGS`, on a terminal or in a pipe."""
+    command = [sys.executable, "-m", "demo_project", *args]
+    if not terminal:
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        return done.stdout + done.stderr
+    chunks = []
+
+    def read(descriptor):
+        data = os.read(descriptor, 4096)
+        chunks.append(data)
+        return data
+
+    status = pty.spawn(command, read)
+    assert os.waitstatus_to_exitcode(status) == 0, b"".join(chunks).decode()
+    return b"".join(chunks).decode()
+
+
+def test_progress_on_a_terminal_and_plain_lines_in_a_pipe(project):
+    screen = run_program("prepare", terminal=True)
+    assert "prepare [" in screen and "100%" in screen
+    # Each log record starts on a line of its own: the bar is erased before it.
+    for line in screen.replace("\r\n", "\n").split("\n"):
+        text = line.rsplit("\r\x1b[K", 1)[-1]
+        assert "INFO" not in text or not text.startswith("prepare ["), line
+        assert text.count(" INFO ") <= 1, line
+    assert "Split 344 rows" in screen
+    piped = run_program("prepare", terminal=False)
+    assert "Split 344 rows" in piped
+    assert "\r" not in piped and "[#" not in piped
 
 
 def test_log_file_is_written(trained):

@@ -1,6 +1,8 @@
 """The file edge: tables, the run record and params.yaml, read with one-line errors."""
 
 import json
+import os
+import stat
 
 import pandas as pd
 import pytest
@@ -74,7 +76,9 @@ RECORD = RunRecord(
     target="species",
     train_rows=80,
     test_rows=20,
+    test_split_sha256="0" * 64,
     train_metrics={"accuracy": 0.9},
+    baseline_metrics={"accuracy": 0.4},
 )
 
 
@@ -88,7 +92,8 @@ def test_the_run_record_round_trips(tmp_path):
     [
         (None, "not found; run `train` first"),
         ({"run_id": "abc", "task": "classification"}, "older version of this project"),
-        ({"format": 2, "run_id": "abc"}, "not a complete run record"),
+        ({"format": 2, "run_id": "abc"}, "older version of this project"),
+        ({"format": 3, "run_id": "abc"}, "not a complete run record"),
     ],
 )
 def test_an_unusable_run_record_says_to_train(tmp_path, content, message):
@@ -109,5 +114,24 @@ def test_invalid_params_name_the_file_and_the_setting(tmp_path):
 def test_malformed_params(tmp_path):
     path = tmp_path / "params.yaml"
     path.write_text("data: [unclosed\n")
-    with pytest.raises(ProjectError, match="not valid YAML"):
+    with pytest.raises(ProjectError, match="not valid YAML at line 2, column 1"):
         read_params(path)
+
+
+def test_a_missing_settings_file_is_an_error(tmp_path):
+    with pytest.raises(ProjectError, match="absent.yaml: settings file not found"):
+        read_params(tmp_path / "absent.yaml")
+
+
+def test_outputs_honour_the_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        files.write_json({"a": 1}, tmp_path / "metrics.json")
+        files.write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.parquet")
+        os.umask(0o077)
+        files.write_json({"a": 1}, tmp_path / "private.json")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "metrics.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "t.parquet").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "private.json").stat().st_mode) == 0o600

@@ -23,7 +23,7 @@ MODULES = sorted(
 )
 # What each part of the package may import from the package itself.
 ALLOWED = {
-    "cli": {"jobs", "settings", "errors", "io.params", "io.logs"},
+    "cli": {"jobs", "settings", "errors", "io.params", "io.logs", "io.console"},
     "jobs": {"jobs", "core", "io", "settings", "records", "errors"},
     "io": {"io", "settings", "records", "errors"},
     "records": {"core", "errors"},

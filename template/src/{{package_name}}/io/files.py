@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -22,7 +23,7 @@ TABLE_SUFFIXES = (".csv", ".parquet")
 BUILTIN_DATASET = "Palmer penguins (palmerpenguins package)"
 # The layout of the run record file; a record of another layout was written by an older
 # version of the project, whose model the current code must not evaluate: train again.
-RUN_RECORD_FORMAT = 2
+RUN_RECORD_FORMAT = 3
 
 
 def load_builtin_dataset() -> pd.DataFrame:
@@ -75,9 +76,20 @@ def _text_as_str(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _file_mode() -> int:
+    """The mode a new file gets under the current umask (0644 under umask 022)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`, moved into place only if the block succeeds."""
+    """Yield a temporary path beside `path`, moved into place only if the block succeeds.
+
+    The file gets the mode any new file gets under the umask (the temporary file is private
+    while it is written), so teammates and containers can read what the project writes.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent
@@ -85,6 +97,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(temporary)
+        os.chmod(temporary, _file_mode())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -116,6 +129,12 @@ def read_split(
     if target_name not in frame.columns:
         raise ProjectError(f"{path}: the split has no target column {target_name!r}")
     return frame.drop(columns=[target_name]), frame[target_name]
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes: what ties a split to the run that held it out."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:

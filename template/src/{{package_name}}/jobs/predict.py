@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.schema import check_against_schema
+from ..errors import ProjectError
 from ..io import files, tracking
 from ..records import PredictionRecord
 from ..settings import Settings
@@ -34,6 +35,10 @@ def predict(
     input_path, output_path = Path(input_path), Path(output_path)
     steps = Steps(progress, ["reading the input", "loading the model", "predicting", "writing"])
     files.check_table_suffix(output_path, "output")
+    if output_path.resolve() == input_path.resolve():
+        raise ProjectError(
+            f"{output_path}: this is the input file; write the predictions elsewhere"
+        )
     steps.start("reading the input")
     frame = files.read_table(input_path)
     steps.start("loading the model")
@@ -52,4 +57,10 @@ def predict(
 
 def score(model: Any, frame: pd.DataFrame) -> Any:
     """The model's predictions for `frame`, checked against (and converted to) its signature."""
-    return model.predict(check_against_schema(frame, tracking.input_schema(model)))
+    checked = check_against_schema(frame, tracking.input_schema(model))
+    try:
+        return model.predict(checked)
+    except Exception as error:  # the model's libraries raise many types for unusable input
+        log.debug("The model failed on its input", exc_info=True)
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ProjectError(f"the model cannot score these rows: {detail}") from error

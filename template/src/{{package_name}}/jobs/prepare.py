@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..core.features import infer_task, split_features_target
 from ..core.model import Split, split_data
+from ..errors import ProjectError
 from ..io import files
 from ..records import SplitRecord
 from ..settings import Settings
@@ -47,8 +48,31 @@ def load_and_split(settings: Settings) -> tuple[Split, str]:
     frame = files.load_dataset(settings.data.path)
     features, labels = split_features_target(frame, settings.data.target)
     task = infer_task(labels, settings.task)
+    if task == "classification":
+        _check_classes(labels, settings.data.target, "the data")
+        rare = labels.value_counts()
+        rare = rare[rare < 2]
+        if len(rare):
+            log.warning(
+                "The split is not stratified: %d class(es) have a single row (%s)",
+                len(rare),
+                ", ".join(map(str, rare.index[:5])) + (", ..." if len(rare) > 5 else ""),
+            )
     split = split_data(features, labels, task, settings.split.test_size, settings.split.seed)
+    if task == "classification":
+        _check_classes(split.y_train, settings.data.target, "the training split")
     return split, task
+
+
+def _check_classes(labels: pd.Series, target: str, where: str) -> None:
+    """Refuse a classification target with fewer than two classes: nothing to learn."""
+    classes = labels.dropna().unique()
+    if len(classes) < 2:
+        found = f"only the class {classes[0]!r}" if len(classes) else "no class"
+        raise ProjectError(
+            f"target {target!r}: {where} has {found} in {len(labels)} rows; a classifier "
+            "needs at least two classes (choose another target or add rows)"
+        )
 
 
 def write_splits(split: Split, settings: Settings) -> None:
@@ -65,4 +89,6 @@ def read_splits(settings: Settings) -> tuple[Split, str]:
     x_test, y_test = files.read_split(outputs.test_split, target, hint)
     # The task is inferred from every labelled row, as `train` alone does before splitting.
     task = infer_task(pd.concat([y_train, y_test], ignore_index=True), settings.task)
+    if task == "classification":
+        _check_classes(y_train, target, "the training split")
     return Split(x_train, x_test, y_train, y_test), task

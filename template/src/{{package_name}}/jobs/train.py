@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from ..core.metrics import compute_metrics
-from ..core.model import build_pipeline, fit
+from ..core.model import Split, build_pipeline, fit
+from ..core.promotion import against_baseline, baseline_model
+from ..errors import ProjectError
 from ..io import files, provenance, tracking
 from ..records import RunRecord
 from ..settings import Settings, flatten
@@ -20,13 +22,28 @@ def train(
 ) -> RunRecord:
     """Fit the pipeline, log it to MLflow, register a new version, and record the run.
 
-    Loads and splits the data, and writes the splits for `evaluate`; with `from_splits`,
-    fits on the files `prepare` wrote and leaves them untouched. Saves the model to
-    outputs.model_dir and the returned record to outputs.run_info.
+    Checks that the tracking store answers before any work. Loads and splits the data; with
+    `from_splits`, fits on the files `prepare` wrote and leaves them untouched. A model that
+    does not beat the baseline on the held-out rows (`core.promotion`) is refused, and
+    nothing is logged or written. Only a run that succeeded writes the splits, the model
+    (outputs.model_dir) and the returned record (outputs.run_info), which names the
+    held-out split by its SHA-256 so that `evaluate` never scores a model on other rows.
     """
     first = "reading the splits" if from_splits else "loading data"
-    steps = Steps(progress, [first, "fitting the model", "saving the splits", "logging to MLflow"])
+    steps = Steps(
+        progress,
+        [
+            "connecting to MLflow",
+            first,
+            "fitting the model",
+            "comparing with the baseline",
+            "logging to MLflow",
+            "saving the splits",
+        ],
+    )
     outputs = settings.outputs
+    steps.start("connecting to MLflow")
+    tracking.connect()
     steps.start(first)
     if from_splits:
         split, task = read_splits(settings)
@@ -40,37 +57,56 @@ def train(
     )
     fit(pipeline, split.x_train, split.y_train)
     train_metrics = compute_metrics(task, split.y_train, pipeline.predict(split.x_train))
-    if not from_splits:
-        steps.start("saving the splits")
-        write_splits(split, settings)
+    steps.start("comparing with the baseline")
+    baseline_metrics = _check_baseline(task, pipeline, split)
     steps.start("logging to MLflow")
-    tracking.connect()
     source = settings.data.path.as_posix() if settings.data.path else files.BUILTIN_DATASET
     with tracking.run(tags=provenance.run_tags(inputs)) as active:
         tracking.log_params(flatten(settings) | {"task.resolved": task, "data.source": source})
         tracking.log_metrics(
             {f"train_{name}": value for name, value in train_metrics.items()}
+            | {f"baseline_{name}": value for name, value in baseline_metrics.items()}
             | {"train_rows": len(split.x_train), "test_rows": len(split.x_test)}
         )
         model_uri, version = tracking.log_model(pipeline, split.x_train, outputs.model_dir)
-    record = RunRecord(
-        run_id=active.info.run_id,
-        model_uri=model_uri,
-        registered_model=tracking.REGISTERED_MODEL_NAME,
-        version=version,
-        task=task,
-        target=settings.data.target,
-        train_rows=len(split.x_train),
-        test_rows=len(split.x_test),
-        train_metrics=train_metrics,
-    )
-    files.write_run_record(record, outputs.run_info)
+        steps.start("saving the splits")
+        if not from_splits:
+            write_splits(split, settings)
+        digest = files.file_digest(outputs.test_split)
+        tracking.set_tags({"heldout_split_sha256": digest})
+        record = RunRecord(
+            run_id=active.info.run_id,
+            model_uri=model_uri,
+            registered_model=tracking.REGISTERED_MODEL_NAME,
+            version=version,
+            task=task,
+            target=settings.data.target,
+            train_rows=len(split.x_train),
+            test_rows=len(split.x_test),
+            test_split_sha256=digest,
+            train_metrics=train_metrics,
+            baseline_metrics=baseline_metrics,
+        )
+        files.write_run_record(record, outputs.run_info)
     steps.finish()
     log.info(
-        "Trained a %s model on %d rows (run %s, registered version %s)",
+        "Trained a %s model on %d rows (run %s, registered version %s, alias '%s')",
         task,
         record.train_rows,
         record.run_id,
         version,
+        tracking.CHALLENGER_ALIAS,
     )
     return record
+
+
+def _check_baseline(task: str, pipeline, split: Split) -> dict[str, float]:
+    """The baseline's held-out scores; a model no better than it is refused in one line."""
+    baseline = baseline_model(task).fit(split.x_train, split.y_train)
+    baseline_metrics = compute_metrics(task, split.y_test, baseline.predict(split.x_test))
+    heldout = compute_metrics(task, split.y_test, pipeline.predict(split.x_test))
+    verdict = against_baseline(task, heldout, baseline_metrics, len(split.y_test))
+    if not verdict.promote:
+        raise ProjectError(f"the model was not registered: it {verdict.reason}")
+    log.info("The model %s", verdict.reason)
+    return baseline_metrics

@@ -14,7 +14,13 @@ def compute_metrics(task: str, y_true, y_pred) -> dict[str, float]:
     if task == "classification":
         return {
             "accuracy": float(metrics.accuracy_score(y_true, y_pred)),
-            "balanced_accuracy": float(metrics.balanced_accuracy_score(y_true, y_pred)),
+            # Balanced accuracy is the mean recall over the classes present in y_true;
+            # computed this way, a class that only the predictions hold causes no warning.
+            "balanced_accuracy": float(
+                metrics.recall_score(
+                    y_true, y_pred, labels=np.unique(y_true), average="macro", zero_division=0
+                )
+            ),
             "f1_macro": float(metrics.f1_score(y_true, y_pred, average="macro", zero_division=0)),
             "precision_macro": float(
                 metrics.precision_score(y_true, y_pred, average="macro", zero_division=0)

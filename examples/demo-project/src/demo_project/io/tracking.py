@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import logging
 import os
 import shutil
+import signal
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -51,7 +54,8 @@ def connect() -> MlflowClient:
         )
     mlflow.set_tracking_uri(uri)
     try:
-        mlflow.set_experiment(EXPERIMENT_NAME)
+        with _quick_requests():
+            mlflow.set_experiment(EXPERIMENT_NAME)
     except MlflowException as error:
         raise ProjectError(
             f"cannot reach MLflow at {uri}: {error.message.splitlines()[0]}"
@@ -60,12 +64,74 @@ def connect() -> MlflowClient:
 
 
 @contextmanager
+def _quick_requests() -> Iterator[None]:
+    """One attempt with a short timeout: a wrong server address fails in seconds, not minutes."""
+    names = ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_TIMEOUT")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({names[0]: "0", names[1]: "10"})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class _DebugLog(io.TextIOBase):
+    """What MLflow prints straight to stderr ("Successfully registered model..."), as debug logs.
+
+    Those lines would bypass the log level; the project logs its own line for each event.
+    """
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.strip():
+                log.debug("MLflow: %s", line.strip())
+        return len(text)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`docker stop`, `kill`) during a run: handled like Ctrl+C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+@contextmanager
 def run(
     run_id: str | None = None, name: str | None = None, tags: dict[str, str] | None = None
 ) -> Iterator[Any]:
-    """Start a new run, or resume `run_id`, with `tags` (e.g. the code and data provenance)."""
-    with mlflow.start_run(run_id=run_id, run_name=name, tags=tags) as active:
-        yield active
+    """Start a new run, or resume `run_id`, with `tags` (e.g. the code and data provenance).
+
+    A new run that fails ends FAILED, and one interrupted (Ctrl+C, SIGTERM) ends KILLED,
+    never RUNNING. A resumed run (evaluate adds to the training run) keeps FINISHED whatever
+    happens to the evaluation: the model it holds is still complete.
+    """
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    active = mlflow.start_run(run_id=run_id, run_name=name, tags=tags)
+    try:
+        with redirect_stderr(_DebugLog()):
+            yield active
+    except KeyboardInterrupt:
+        mlflow.end_run("FINISHED" if run_id else "KILLED")
+        raise
+    except BaseException:
+        mlflow.end_run("FINISHED" if run_id else "FAILED")
+        raise
+    else:
+        mlflow.end_run("FINISHED")
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def set_tags(tags: dict[str, str]) -> None:
+    mlflow.set_tags(tags)
 
 
 def log_params(params: dict[str, Any]) -> None:
@@ -138,11 +204,39 @@ def log_model(pipeline, x_example: pd.DataFrame, local_copy: Path) -> tuple[str,
     return info.model_uri, version
 
 
+# Storage a model URI may point at, and the package the MLflow client needs to read it.
+STORAGE_CLIENTS = {
+    "s3": ("boto3", "boto3", "S3"),
+    "gs": ("google.cloud.storage", "google-cloud-storage", "Google Cloud Storage"),
+    "wasbs": ("azure.storage.blob", "azure-storage-blob", "Azure Blob Storage"),
+}
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+def check_storage_client(uri: str) -> None:
+    """Refuse, in one line naming the package to install, a URI whose storage client is absent."""
+    scheme = uri.partition("://")[0].lower() if "://" in uri else ""
+    if scheme in STORAGE_CLIENTS:
+        module, package, storage = STORAGE_CLIENTS[scheme]
+        if not _installed(module):
+            raise ProjectError(
+                f"{uri}: reading from {storage} needs the {package} package, which this "
+                f"environment lacks; add it with `uv add {package}`"
+            )
+
+
 def load_model(uri: str | Path):
     """Load a pyfunc model from a local folder or any MLflow model URI."""
     uri = str(uri)
     if "://" not in uri and ":/" not in uri and not Path(uri).exists():
         raise ProjectError(f"{uri}: no model found; run `train` first or pass --model")
+    check_storage_client(uri)
     try:
         return mlflow.pyfunc.load_model(uri)
     except (MlflowException, OSError) as error:
@@ -188,4 +282,8 @@ def champion_version(client: MlflowClient) -> Any | None:
 
 
 def promote(client: MlflowClient, version: int | str) -> None:
-    client.set_registered_model_alias(REGISTERED_MODEL_NAME, CHAMPION_ALIAS, str(version))
+    try:
+        client.set_registered_model_alias(REGISTERED_MODEL_NAME, CHAMPION_ALIAS, str(version))
+    except MlflowException as error:
+        message = error.message.splitlines()[0]
+        raise ProjectError(f"cannot promote version {version}: {message}") from error

@@ -12,10 +12,10 @@ notebooks call them alike, from the project folder:
     evaluation = jobs.evaluate(settings)
 """
 
-from .evaluate import evaluate
+from .evaluate import evaluate, promote_version
 from .predict import predict
 from .prepare import prepare
 from .progress import Progress, Step
 from .train import train
 
-__all__ = ["Progress", "Step", "evaluate", "predict", "prepare", "train"]
+__all__ = ["Progress", "Step", "evaluate", "predict", "prepare", "promote_version", "train"]
