@@ -104,7 +104,7 @@ def user_edits(project: Path, package: str, release: str) -> dict[str, Callable[
             '\n\ndef user_feature() -> int:\n    """Added by the user."""\n    return 42'
         ),
         "README.md": append("\n## Our notes\n\nWritten by the team, kept by every update."),
-        "params.yaml": replace(r"^(\s*n_estimators:) 200$", r"\1 150", "# user: tuned"),
+        "params.yaml": replace(r"^(\s*test_size:) 0.2$", r"\1 0.25", "# user: tuned"),
     }
     edits.update(
         {name: append(comment_for(name)) for name in COMPOSE_FILES if (project / name).is_file()}
@@ -289,7 +289,7 @@ def test_update_from_v0_2_0_keeps_edits_across_the_new_layers(template, tmp_path
     edits = {
         cli: append(USER_COMMAND),
         "tests/unit/test_metrics.py": append(USER_TEST),
-        "params.yaml": replace(r"^(\s*n_estimators:) 200$", r"\1 150", "# user: tuned"),
+        "params.yaml": replace(r"^(\s*test_size:) 0.2$", r"\1 0.25", "# user: tuned"),
     }
     for path, edit in edits.items():
         (root / path).write_text(edit((root / path).read_text()))

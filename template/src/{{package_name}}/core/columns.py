@@ -169,7 +169,9 @@ class Normaliser(TransformerMixin, BaseEstimator):
     def transform(self, features: pd.DataFrame) -> pd.DataFrame:
         columns: dict[str, pd.Series] = {}
         for name, kind in self.plan["kinds"].items():
-            column = features[name] if name in features.columns else pd.Series(np.nan, features.index)
+            column = (
+                features[name] if name in features.columns else pd.Series(np.nan, features.index)
+            )
             if kind == NUMERIC:
                 columns[name] = pd.to_numeric(column).astype("float64")
             elif kind == BOOLEAN:

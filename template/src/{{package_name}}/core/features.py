@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
+from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
@@ -64,7 +64,12 @@ def numeric_columns(plan: ColumnPlan) -> list[str]:
     return names
 
 
-def build_preprocessor(plan: ColumnPlan, max_categories: int, native: bool) -> ColumnTransformer:
+def categorical_mask(plan: ColumnPlan) -> list[bool]:
+    """Which of the preprocessor's output columns are category codes (native encoding)."""
+    return [False] * len(numeric_columns(plan)) + [True] * len(plan.columns(CATEGORICAL))
+
+
+def build_preprocessor(max_categories: int, native: bool) -> ColumnTransformer:
     """Numbers and categories for the estimator, categories bounded to `max_categories`.
 
     `native`: for estimators that handle missing values and categories themselves
@@ -73,10 +78,9 @@ def build_preprocessor(plan: ColumnPlan, max_categories: int, native: bool) -> C
     Rare values (fewer than MIN_CATEGORY_ROWS rows) and values beyond the most frequent
     `max_categories` share one 'other' category; unseen values are ignored.
     """
-    categorical = plan.columns(CATEGORICAL)
     if native:
-        numbers = "passthrough"
-        categories = OrdinalEncoder(
+        numeric = "passthrough"
+        categorical = OrdinalEncoder(
             handle_unknown="use_encoded_value",
             unknown_value=np.nan,
             encoded_missing_value=np.nan,
@@ -84,8 +88,8 @@ def build_preprocessor(plan: ColumnPlan, max_categories: int, native: bool) -> C
             max_categories=min(max_categories, MAX_NATIVE_CATEGORIES),
         )
     else:
-        numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-        categories = make_pipeline(
+        numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+        categorical = make_pipeline(
             SimpleImputer(strategy="most_frequent"),
             OneHotEncoder(
                 handle_unknown="infrequent_if_exist",
@@ -94,11 +98,10 @@ def build_preprocessor(plan: ColumnPlan, max_categories: int, native: bool) -> C
                 sparse_output=False,
             ),
         )
+    # After the normalising step, numbers are floats and categories text (objects).
     return ColumnTransformer(
-        [("numeric", numbers, numeric_columns(plan)), ("categorical", categories, categorical)]
+        [
+            ("numeric", numeric, make_column_selector(dtype_include="number")),
+            ("categorical", categorical, make_column_selector(dtype_exclude="number")),
+        ]
     )
-
-
-def categorical_mask(plan: ColumnPlan) -> list[bool]:
-    """Which of the preprocessor's output columns are category codes (native encoding)."""
-    return [False] * len(numeric_columns(plan)) + [True] * len(plan.columns(CATEGORICAL))

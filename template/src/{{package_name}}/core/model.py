@@ -89,7 +89,9 @@ def build_pipeline(
     model = model_class()
     if "random_state" in model.get_params():
         model.set_params(random_state=seed)
-    defaults = DEFAULTS.get(estimator, {}) | (LINEAR_DEFAULTS[task] if estimator == "linear" else {})
+    defaults = DEFAULTS.get(estimator, {}) | (
+        LINEAR_DEFAULTS[task] if estimator == "linear" else {}
+    )
     native = estimator in NATIVE
     if native and any(categorical_mask(plan)):
         defaults = defaults | {"categorical_features": categorical_mask(plan)}
@@ -101,7 +103,7 @@ def build_pipeline(
     return Pipeline(
         [
             ("normalise", Normaliser(plan.as_dict())),
-            ("preprocess", build_preprocessor(plan, max_categories, native)),
+            ("preprocess", build_preprocessor(max_categories, native)),
             ("model", model),
         ]
     )

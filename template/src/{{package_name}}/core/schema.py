@@ -11,8 +11,8 @@ from ..errors import ProjectError
 from .columns import BOOLEAN, CATEGORICAL, DATE, ColumnPlan, as_text
 
 NUMERIC_TYPES = {"double", "float", "long", "integer"}
-# Numbers that were whole with gaps in training: any type (MLflow refuses int64 for a
-# double column, and a column with gaps for a long one), converted by the model itself.
+# Whole numbers and booleans with gaps in training: any type (MLflow refuses int64 for a
+# double column, a gap in a long or boolean one), converted by the model itself.
 ANY = "any"
 
 
@@ -26,12 +26,14 @@ def input_columns(features: pd.DataFrame, plan: ColumnPlan) -> list[dict[str, An
     for name, kind in plan.kinds.items():
         column = features[name]
         complete = bool(column.notna().all())
-        if kind == CATEGORICAL or (kind == DATE and not pd.api.types.is_datetime64_any_dtype(column)):
+        if kind == CATEGORICAL or (
+            kind == DATE and not pd.api.types.is_datetime64_any_dtype(column)
+        ):
             expected = "string"
         elif kind == DATE:
             expected = "datetime"
-        elif kind == BOOLEAN:
-            expected = "boolean"
+        elif kind == BOOLEAN:  # MLflow cannot hold a gap in a boolean column
+            expected = "boolean" if complete else ANY
         elif pd.api.types.is_integer_dtype(column):
             expected = "long"
         elif not complete and bool((column.dropna() % 1 == 0).all()):
@@ -40,6 +42,8 @@ def input_columns(features: pd.DataFrame, plan: ColumnPlan) -> list[dict[str, An
             expected = "double"
         columns.append({"name": name, "type": expected, "required": complete})
     return columns
+
+
 TEXT_TYPES = {"string"}
 
 
@@ -50,7 +54,9 @@ def _compatible(expected: str, column: pd.Series) -> bool:
         return pd.api.types.is_integer_dtype(column) or (
             pd.api.types.is_float_dtype(column) and bool((column % 1 == 0).all())
         )
-    if expected in NUMERIC_TYPES or expected == ANY:
+    if expected == ANY:
+        return True
+    if expected in NUMERIC_TYPES:
         return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
     if expected in TEXT_TYPES:
         return not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
@@ -93,7 +99,9 @@ def check_against_schema(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> p
                 problems.append(f"missing column {name!r}")
             continue
         if expected == "long" and frame[name].isna().any():
-            problems.append(f"column {name!r} has missing values (the model requires whole numbers)")
+            problems.append(
+                f"column {name!r} has missing values (the model requires whole numbers)"
+            )
         elif not _compatible(expected, frame[name]):
             problems.append(f"column {name!r} should be {expected}, got {frame[name].dtype}")
     if problems:

@@ -58,9 +58,7 @@ def train(
     sample = split.x_train.sample(
         min(len(split.x_train), TRAIN_METRICS_ROWS), random_state=settings.split.seed
     )
-    train_metrics = compute_metrics(
-        task, split.y_train[sample.index], pipeline.predict(sample)
-    )
+    train_metrics = compute_metrics(task, split.y_train[sample.index], pipeline.predict(sample))
     if not from_splits:
         steps.start("saving the splits")
         write_splits(split, settings)

@@ -6,6 +6,7 @@ import logging
 
 import pandas as pd
 
+from ..core.columns import refuse_too_many_classes
 from ..core.features import infer_task, split_features_target
 from ..core.model import Split, split_data
 from ..io import files
@@ -47,6 +48,8 @@ def load_and_split(settings: Settings) -> tuple[Split, str]:
     frame = files.load_dataset(settings.data.path)
     features, labels = split_features_target(frame, settings.data.target)
     task = infer_task(labels, settings.task)
+    if task == "classification":
+        refuse_too_many_classes(labels, settings.data.max_classes)
     split = split_data(features, labels, task, settings.split.test_size, settings.split.seed)
     return split, task
 
@@ -64,5 +67,8 @@ def read_splits(settings: Settings) -> tuple[Split, str]:
     x_train, y_train = files.read_split(outputs.train_split, target, hint)
     x_test, y_test = files.read_split(outputs.test_split, target, hint)
     # The task is inferred from every labelled row, as `train` alone does before splitting.
-    task = infer_task(pd.concat([y_train, y_test], ignore_index=True), settings.task)
+    labels = pd.concat([y_train, y_test], ignore_index=True)
+    task = infer_task(labels, settings.task)
+    if task == "classification":
+        refuse_too_many_classes(labels, settings.data.max_classes)
     return Split(x_train, x_test, y_train, y_test), task
