@@ -5,8 +5,8 @@ writes each table, then calls the project's jobs as a notebook would (`train`, `
 `predict`) and prints one JSON object per table: the column decisions `train` logged, the
 saved model's size, the held-out metrics, whether `predict` and `mlflow.pyfunc.load_model`
 gave the same prediction for every row of the file, or the one-line error that refused the
-table. It uses only the jobs' API that every release has, so the same script measures an
-older release's project (the figures in docs/columns.md).
+table. It uses only the jobs' API that every release has, so the same script can run in
+an older release's project to compare.
 """
 
 from __future__ import annotations
