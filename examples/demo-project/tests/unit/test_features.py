@@ -42,15 +42,11 @@ def test_infer_task_respects_an_explicit_choice():
     assert infer_task(pd.Series([0, 1, 0]), "regression") == "regression"
 
 
-@pytest.mark.parametrize("native", [True, False])
-def test_preprocessor_encodes_every_kind(classification_frame, native):
+def test_native_encoding_keeps_gaps_for_the_estimator(classification_frame):
     features = classification_frame.drop(columns=["churned"])
-    plan = plan_columns(features)
-    normalised = Normaliser(plan.as_dict()).fit_transform(features)
-    transformed = build_preprocessor(max_categories=30, native=native).fit_transform(normalised)
-    assert transformed.shape[0] == len(features)
-    # Natively, gaps stay for the estimator to handle; otherwise they are imputed.
-    assert np.isnan(transformed).any() == native
+    normalised = Normaliser(plan_columns(features).as_dict()).fit_transform(features)
+    transformed = build_preprocessor(max_categories=30, native=True).fit_transform(normalised)
+    assert np.isnan(transformed).any()
 
 
 def test_categories_are_bounded_whatever_the_data_holds():
@@ -68,3 +64,11 @@ def test_categories_are_bounded_whatever_the_data_holds():
     codes = build_preprocessor(max_categories=10, native=True).fit_transform(normalised)
     assert np.nanmax(codes[:, 1]) < 10
     assert categorical_mask(plan) == [False, True]
+
+
+def test_preprocessor_imputes_and_encodes(classification_frame):
+    raw = classification_frame.drop(columns=["churned"])
+    features = Normaliser(plan_columns(raw).as_dict()).fit_transform(raw)
+    transformed = build_preprocessor(max_categories=30, native=False).fit_transform(features)
+    assert transformed.shape[0] == len(features)
+    assert not pd.isna(transformed).any()

@@ -40,12 +40,6 @@ def test_compatible_columns_come_back_in_the_schema_types():
     assert checked["plan"].tolist() == ["True", "False"]
 
 
-def test_text_where_a_number_belongs_is_rejected():
-    frame = pd.DataFrame({"height": ["tall"], "city": ["Oslo"]})
-    with pytest.raises(ProjectError, match="column 'height' should be double"):
-        check_against_schema(frame, SCHEMA)
-
-
 def test_whole_numbers_are_long_and_required_only_where_the_data_says():
     frame = pd.DataFrame(
         {
@@ -74,3 +68,9 @@ def test_a_gap_in_a_column_the_model_requires_is_named():
         check_against_schema(pd.DataFrame({"visits": [1.0, None]}), schema)
     checked = check_against_schema(pd.DataFrame({"visits": [1.0, 2.0]}), schema)
     assert checked["visits"].dtype == "int64"
+
+
+def test_text_where_a_number_belongs_is_rejected():
+    frame = pd.DataFrame({"height": ["tall"], "city": ["Oslo"]})
+    with pytest.raises(ProjectError, match="column 'height' should be double"):
+        check_against_schema(frame, SCHEMA)
