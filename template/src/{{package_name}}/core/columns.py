@@ -146,7 +146,7 @@ def refuse_too_many_classes(target: pd.Series, max_classes: int) -> None:
     if classes > max_classes:
         raise ProjectError(
             f"target {target.name!r} has {classes:,} distinct values in {len(target):,} rows,"
-            f" more classes than the limit ({max_classes}, task.max_classes): use"
+            f" more classes than the limit ({max_classes}, data.max_classes): use"
             " `task: regression`, or group the values into fewer classes"
         )
 
