@@ -102,7 +102,7 @@ def test_a_model_parameter_reruns_train_and_evaluate_but_not_the_data(project, f
         for p in ("data/processed/train.parquet", "data/processed/test.parquet")
     }
     params = yaml.safe_load(original)
-    params["model"]["params"]["n_estimators"] = 50
+    params["model"]["params"]["max_iter"] = 50
     params_file.write_text(yaml.safe_dump(params, sort_keys=False))
     try:
         output = dvc(project, "repro")
@@ -111,7 +111,7 @@ def test_a_model_parameter_reruns_train_and_evaluate_but_not_the_data(project, f
         assert {p: (project.root / p).read_bytes() for p in splits} == splits
         run_id = json.loads((project.root / "models/run.json").read_text())["run_id"]
         tracked = run_data(project, run_id)
-        assert tracked["params"]["model.params.n_estimators"] == "50"
+        assert tracked["params"]["model.params.max_iter"] == "50"
         assert tracked["tags"]["git.dirty"] == "true"  # params.yaml differs from the commit
     finally:
         params_file.write_text(original)

@@ -80,7 +80,7 @@ def test_train_evaluate_predict_through_the_console_script(project):
 
     tracked = json.loads(project.python(MLFLOW_RUN_QUERY.format(run_id=run_info["run_id"])).stdout)
     assert tracked["experiment"] == project.slug
-    assert tracked["params"]["model.estimator"] == "random_forest"
+    assert tracked["params"]["model.estimator"] == "hist_gradient_boosting"
     assert {"train_accuracy", "test_accuracy", "test_f1_macro"} <= set(tracked["metrics"])
     assert run_info["run_id"] in tracked["models"]
     assert {"evaluation/metrics.json", "evaluation/evaluation.png"} <= set(tracked["artifacts"])

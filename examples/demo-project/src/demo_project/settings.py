@@ -14,13 +14,17 @@ from typing import Any
 from .errors import ProjectError
 
 TASKS = ("auto", "classification", "regression")
-ESTIMATORS = ("random_forest", "linear")
+ESTIMATORS = ("hist_gradient_boosting", "random_forest", "linear")
 
 
 @dataclass(frozen=True)
 class DataSettings:
     path: Path | None = None  # None: the built-in Palmer penguins data
     target: str = "species"
+    drop: tuple[str, ...] = ()  # columns never used
+    id: tuple[str, ...] = ()  # columns kept in the predictions, never features
+    max_categories: int = 30  # categories per text column; the rarer ones share one
+    max_classes: int = 100  # a classification target with more classes is refused
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class SplitSettings:
 
 @dataclass(frozen=True)
 class ModelSettings:
-    estimator: str = "random_forest"
+    estimator: str = "hist_gradient_boosting"
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -87,6 +91,21 @@ _SECTIONS = {
 _PATHS = {"data": ("path",), "outputs": tuple(spec.name for spec in fields(OutputSettings))}
 
 
+# The settings that name columns: one name or a list of names.
+_COLUMN_LISTS = {"data": ("drop", "id")}
+
+
+def _columns(name: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple)) or not all(
+        isinstance(item, str) and item for item in names
+    ):
+        raise ProjectError(f"{name} must be a column name or a list of them, got {value!r}")
+    return tuple(names)
+
+
 def _path(name: str, value: Any, optional: bool = False) -> Path | None:
     if value is None and optional:
         return None
@@ -109,6 +128,9 @@ def _section(name: str, raw: Any, cls: type) -> Any:
             f" (allowed: {', '.join(sorted(known))})"
         )
     values = dict(raw)
+    for key in _COLUMN_LISTS.get(name, ()):
+        if key in values:
+            values[key] = _columns(f"{name}.{key}", values[key])
     for key in _PATHS.get(name, ()):
         if key in values:
             values[key] = _path(f"{name}.{key}", values[key], optional=name == "data")
@@ -139,6 +161,13 @@ def _validate(settings: Settings) -> None:
         raise ProjectError(f"task must be one of {', '.join(TASKS)}, got {settings.task!r}")
     if not isinstance(settings.data.target, str) or not settings.data.target:
         raise ProjectError("data.target must be a non-empty column name")
+    for key, least in (("max_categories", 2), ("max_classes", 2)):
+        value = getattr(settings.data, key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ProjectError(f"data.{key} must be an integer of at least {least}, got {value!r}")
+    overlap = sorted(set(settings.data.drop) & set(settings.data.id))
+    if overlap:
+        raise ProjectError(f"data.drop and data.id both name {', '.join(map(repr, overlap))}")
     test_size = settings.split.test_size
     if (
         isinstance(test_size, bool)
@@ -169,6 +198,8 @@ def as_params(settings: Settings) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     if isinstance(value, Path):
         return value.as_posix()
+    if isinstance(value, tuple):
+        return list(value)
     return dict(value) if isinstance(value, dict) else value
 
 

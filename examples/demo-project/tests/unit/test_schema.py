@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from demo_project.core.schema import check_against_schema
+from demo_project.core.columns import plan_columns
+from demo_project.core.schema import check_against_schema, input_columns
 from demo_project.errors import ProjectError
 
 SCHEMA = [
@@ -35,8 +36,38 @@ def test_compatible_columns_come_back_in_the_schema_types():
     frame = pd.DataFrame({"height": [170, 180], "city": ["Oslo", None], "plan": [True, False]})
     checked = check_against_schema(frame, SCHEMA)
     assert checked["height"].dtype == "float64"
-    assert checked["city"].tolist() == ["Oslo", None]
+    assert checked["city"].iloc[0] == "Oslo" and pd.isna(checked["city"].iloc[1])
     assert checked["plan"].tolist() == ["True", "False"]
+
+
+def test_whole_numbers_are_long_and_required_only_where_the_data_says():
+    frame = pd.DataFrame(
+        {
+            "visits": [1, 2, 3, 4],
+            "rooms": [1.0, None, 3.0, 2.0],
+            "height": [1.5, 1.7, 1.6, 1.8],
+            "city": ["Oslo", None, "Lima", "Oslo"],
+            "member": [True, False, True, True],
+            "vip": [True, None, False, True],
+        }
+    )
+    columns = input_columns(frame, plan_columns(frame))
+    assert columns == [
+        {"name": "visits", "type": "long", "required": True},
+        {"name": "rooms", "type": "any", "required": False},
+        {"name": "height", "type": "double", "required": True},
+        {"name": "city", "type": "string", "required": False},
+        {"name": "member", "type": "boolean", "required": True},
+        {"name": "vip", "type": "any", "required": False},
+    ]
+
+
+def test_a_gap_in_a_column_the_model_requires_is_named():
+    schema = [{"name": "visits", "type": "long", "required": True}]
+    with pytest.raises(ProjectError, match="column 'visits' has missing values"):
+        check_against_schema(pd.DataFrame({"visits": [1.0, None]}), schema)
+    checked = check_against_schema(pd.DataFrame({"visits": [1.0, 2.0]}), schema)
+    assert checked["visits"].dtype == "int64"
 
 
 def test_text_where_a_number_belongs_is_rejected():

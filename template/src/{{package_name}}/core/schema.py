@@ -4,24 +4,66 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ProjectError
-from .features import as_text
+from .columns import BOOLEAN, CATEGORICAL, DATE, ColumnPlan, as_text
 
 NUMERIC_TYPES = {"double", "float", "long", "integer"}
+# Whole numbers and booleans with gaps in training: any type (MLflow refuses int64 for a
+# double column, a gap in a long or boolean one), converted by the model itself.
+ANY = "any"
+
+
+def input_columns(features: pd.DataFrame, plan: ColumnPlan) -> list[dict[str, Any]]:
+    """The model's input schema, from the whole training frame: types and required columns.
+
+    A column is required when the training data has a value in every row; whole numbers
+    are `long` (clients send int64), or `any` when the training data has gaps.
+    """
+    columns = []
+    for name, kind in plan.kinds.items():
+        column = features[name]
+        complete = bool(column.notna().all())
+        if kind == CATEGORICAL or (
+            kind == DATE and not pd.api.types.is_datetime64_any_dtype(column)
+        ):
+            expected = "string"
+        elif kind == DATE:
+            expected = "datetime"
+        elif kind == BOOLEAN:  # MLflow cannot hold a gap in a boolean column
+            expected = "boolean" if complete else ANY
+        elif pd.api.types.is_integer_dtype(column):
+            expected = "long"
+        elif not complete and bool((column.dropna() % 1 == 0).all()):
+            expected = ANY
+        else:
+            expected = "double"
+        columns.append({"name": name, "type": expected, "required": complete})
+    return columns
+
+
 TEXT_TYPES = {"string"}
 
 
 def _compatible(expected: str, column: pd.Series) -> bool:
     if column.isna().all():
-        return True  # an empty column carries no type; imputation fills it
+        return expected != "long"  # an empty column carries no type; imputation fills it
+    if expected == "long":
+        return pd.api.types.is_integer_dtype(column) or (
+            pd.api.types.is_float_dtype(column) and bool((column % 1 == 0).all())
+        )
+    if expected == ANY:
+        return True
     if expected in NUMERIC_TYPES:
         return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
     if expected in TEXT_TYPES:
         return not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
     if expected == "boolean":
-        return pd.api.types.is_bool_dtype(column)
+        return pd.api.types.is_bool_dtype(column) or bool(
+            column.dropna().map(lambda value: isinstance(value, (bool, np.bool_))).all()
+        )
     return True
 
 
@@ -32,6 +74,10 @@ def _converted(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFram
         name, expected = spec["name"], spec["type"]
         if name in frame.columns and expected in {"double", "float"}:
             columns[name] = frame[name].astype("float64")
+        elif name in frame.columns and expected == "long":
+            columns[name] = frame[name].astype("int64")
+        elif name in frame.columns and expected == "datetime":
+            columns[name] = pd.to_datetime(frame[name], format="ISO8601", errors="coerce")
         elif name in frame.columns and expected in TEXT_TYPES:
             columns[name] = as_text(frame[name])
     return frame.assign(**columns)
@@ -52,7 +98,11 @@ def check_against_schema(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> p
             if spec.get("required", True):
                 problems.append(f"missing column {name!r}")
             continue
-        if not _compatible(expected, frame[name]):
+        if expected == "long" and frame[name].isna().any():
+            problems.append(
+                f"column {name!r} has missing values (the model requires whole numbers)"
+            )
+        elif not _compatible(expected, frame[name]):
             problems.append(f"column {name!r} should be {expected}, got {frame[name].dtype}")
     if problems:
         raise ProjectError("input does not match the model's signature: " + "; ".join(problems))

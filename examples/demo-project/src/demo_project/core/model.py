@@ -7,20 +7,38 @@ from typing import Any
 
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from ..errors import ProjectError
-from .features import build_preprocessor, normalising_step
+from .columns import ColumnPlan, Normaliser
+from .features import build_preprocessor, categorical_mask
 
 ESTIMATORS: dict[tuple[str, str], type[BaseEstimator]] = {
+    ("hist_gradient_boosting", "classification"): HistGradientBoostingClassifier,
+    ("hist_gradient_boosting", "regression"): HistGradientBoostingRegressor,
     ("random_forest", "classification"): RandomForestClassifier,
     ("random_forest", "regression"): RandomForestRegressor,
     ("linear", "classification"): LogisticRegression,
     ("linear", "regression"): Ridge,
 }
+# Bounded defaults, under model.params: a forest of unbounded trees grows with the data
+# (hundreds of MB at 100,000 rows); these keep time and size in proportion on every core.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "hist_gradient_boosting": {},
+    "random_forest": {"n_estimators": 100, "max_depth": 16, "min_samples_leaf": 5, "n_jobs": -1},
+    "linear": {},
+}
+LINEAR_DEFAULTS = {"classification": {"max_iter": 1000}, "regression": {}}
+# Estimators that handle missing values and categories themselves.
+NATIVE = {"hist_gradient_boosting"}
 
 
 @dataclass(frozen=True)
@@ -52,8 +70,18 @@ def split_data(
     )
 
 
-def build_pipeline(task: str, estimator: str, params: dict[str, Any], seed: int) -> Pipeline:
-    """Normalisation, preprocessing and the chosen estimator, checked by scikit-learn itself."""
+def build_pipeline(
+    task: str,
+    estimator: str,
+    params: dict[str, Any],
+    seed: int,
+    plan: ColumnPlan,
+    max_categories: int = 30,
+) -> Pipeline:
+    """Normalisation (the column plan), preprocessing and the estimator, checked by scikit-learn.
+
+    `params` apply on top of the estimator's bounded defaults (DEFAULTS).
+    """
     try:
         model_class = ESTIMATORS[(estimator, task)]
     except KeyError:
@@ -61,13 +89,23 @@ def build_pipeline(task: str, estimator: str, params: dict[str, Any], seed: int)
     model = model_class()
     if "random_state" in model.get_params():
         model.set_params(random_state=seed)
+    defaults = DEFAULTS.get(estimator, {}) | (
+        LINEAR_DEFAULTS[task] if estimator == "linear" else {}
+    )
+    native = estimator in NATIVE
+    if native and any(categorical_mask(plan)):
+        defaults = defaults | {"categorical_features": categorical_mask(plan)}
     try:
-        model.set_params(**params)
+        model.set_params(**(defaults | params))
     except ValueError as error:
         message = str(error).splitlines()[0]
         raise ProjectError(f"invalid model.params for {model_class.__name__}: {message}") from error
     return Pipeline(
-        [("normalise", normalising_step()), ("preprocess", build_preprocessor()), ("model", model)]
+        [
+            ("normalise", Normaliser(plan.as_dict())),
+            ("preprocess", build_preprocessor(max_categories, native)),
+            ("model", model),
+        ]
     )
 
 

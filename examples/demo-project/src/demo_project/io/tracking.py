@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
 from mlflow.tracking import MlflowClient
+from mlflow.types.schema import AnyType, ColSpec, Schema
 
 from ..errors import ProjectError
 
@@ -142,6 +144,10 @@ def log_metrics(metrics: dict[str, float]) -> None:
     mlflow.log_metrics(metrics)
 
 
+def log_text(text: str, name: str) -> None:
+    mlflow.log_text(text, name)
+
+
 def log_artifact(path: Path, folder: str | None = None) -> None:
     mlflow.log_artifact(str(path), artifact_path=folder)
 
@@ -149,12 +155,40 @@ def log_artifact(path: Path, folder: str | None = None) -> None:
 def _own_types(pipeline) -> list[str]:
     """Types skops must trust to reload the pipeline this project just trained.
 
-    MLflow stores scikit-learn models with skops, which refuses unknown types on load;
-    the model is our own, so we list exactly the types it contains.
+    MLflow stores scikit-learn models with skops, which refuses unknown types on load; the
+    model is our own, so we list the types it is made of, read from the objects themselves
+    (serialising the model a second time just to list them costs as much as saving it).
     """
-    import skops.io
-
-    return skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
+    found: set[str] = set()
+    seen: set[int] = set()
+    pending = [pipeline]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen or isinstance(item, (str, bytes, int, float, complex, type(None))):
+            continue
+        seen.add(id(item))
+        if isinstance(item, type) or callable(item) and hasattr(item, "__qualname__"):
+            found.add(f"{item.__module__}.{item.__qualname__}")
+            continue
+        kind = type(item)
+        found.add(f"{kind.__module__}.{kind.__qualname__}")
+        if isinstance(item, np.ndarray):
+            found.add(f"{type(item.dtype).__module__}.{type(item.dtype).__qualname__}")
+            found.add(f"{item.dtype.type.__module__}.{item.dtype.type.__qualname__}")
+            if item.dtype == object:
+                pending.extend(item.ravel().tolist())
+        elif isinstance(item, np.dtype):  # skops names every dtype numpy.dtype
+            found.update({"numpy.dtype", f"{item.type.__module__}.{item.type.__qualname__}"})
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            pending.extend(item)
+        else:  # what pickling (and skops) stores of an object: its reduced form
+            reduced = item.__reduce_ex__(4)
+            if isinstance(reduced, tuple):
+                pending.extend(reduced[1:3])
+    return sorted(name for name in found if not name.startswith("builtins."))
 
 
 # What a scikit-learn pipeline needs to load elsewhere. Listing it ourselves spares MLflow's
@@ -169,18 +203,44 @@ def _model_requirements() -> list[str]:
     ]
 
 
-def _model_options(pipeline, x_example: pd.DataFrame) -> dict[str, Any]:
-    """Signature, input example, trusted types and requirements: computed once per model."""
-    example = x_example.head(5)
+def _signature(pipeline, columns: list[dict[str, Any]], example: pd.DataFrame) -> ModelSignature:
+    """The input schema as the training data says (types, required columns); outputs inferred."""
+    inputs = Schema(
+        [
+            ColSpec(
+                AnyType() if spec["type"] == "any" else spec["type"],
+                spec["name"],
+                required=spec["required"],
+            )
+            for spec in columns
+        ]
+    )
+    outputs = infer_signature(model_output=pipeline.predict(example)).outputs
+    return ModelSignature(inputs=inputs, outputs=outputs)
+
+
+def _model_options(
+    pipeline, x_train: pd.DataFrame, columns: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Signature, input example, trusted types and requirements: computed once per model.
+
+    The example is five training rows with a value in every column (none when no row is
+    complete): a gap in an example becomes null in JSON, which some clients read otherwise.
+    """
+    names = [spec["name"] for spec in columns]
+    complete = x_train[names].dropna().head(5)
+    example = complete if len(complete) else x_train[names].head(5)
     return {
-        "signature": infer_signature(example, pipeline.predict(example)),
-        "input_example": example,
+        "signature": _signature(pipeline, columns, example),
+        "input_example": complete if len(complete) else None,
         "skops_trusted_types": _own_types(pipeline),
         "pip_requirements": _model_requirements(),
     }
 
 
-def log_model(pipeline, x_example: pd.DataFrame, local_copy: Path) -> tuple[str, int | None]:
+def log_model(
+    pipeline, x_train: pd.DataFrame, columns: list[dict[str, Any]], local_copy: Path
+) -> tuple[str, int | None]:
     """Log and register the model, then keep a local copy; return (model URI, version).
 
     The local copy is the logged model itself, downloaded (a file copy for a local store),
@@ -190,7 +250,7 @@ def log_model(pipeline, x_example: pd.DataFrame, local_copy: Path) -> tuple[str,
         pipeline,
         name="model",
         registered_model_name=REGISTERED_MODEL_NAME,
-        **_model_options(pipeline, x_example),
+        **_model_options(pipeline, x_train, columns),
     )
     version = info.registered_model_version
     if version is not None:
@@ -252,7 +312,7 @@ def input_schema(model) -> list[dict[str, Any]]:
     return [
         {
             "name": spec.name,
-            "type": str(spec.type.name if hasattr(spec.type, "name") else spec.type),
+            "type": str(spec.type.name if hasattr(spec.type, "name") else spec.type).lower(),
             "required": spec.required,
         }
         for spec in schema.inputs
