@@ -140,6 +140,7 @@ def test_compose_model_is_safe_by_default(rendered):
     for name in ("mlflow", "jupyter", "serve", "postgres"):
         assert services[name]["healthcheck"]["test"], name
     assert services["serve"]["build"]["secrets"][0]["source"] == "ca_bundle"
+    assert {"mlflow-db", "mlflow-artifacts", "postgres-data"} <= set(model["volumes"])
 
 
 def test_serve_runs_the_prod_image_locked_down(rendered):
@@ -158,7 +159,6 @@ def test_serve_runs_the_prod_image_locked_down(rendered):
     dockerfile = (root / "Dockerfile").read_text()
     prod = dockerfile.partition("AS prod\n")[2].partition("\nFROM ")[0]
     assert "SERVE_HOST=0.0.0.0" in prod and "EXPOSE 8080" in prod
-    assert {"mlflow-db", "mlflow-artifacts", "postgres-data"} <= set(model["volumes"])
 
 
 def test_dockerignore_keeps_secrets_and_outputs_out(rendered):
