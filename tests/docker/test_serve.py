@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from support.rendering import render
 from support.docker import free_port
+from support.rendering import render
 from support.stack import SharedStack, http, require_engine
 
 pytestmark = pytest.mark.docker
@@ -72,7 +72,11 @@ class ServeStack(SharedStack):
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read().decode(), response.headers["x-model-version"]
+                return (
+                    response.status,
+                    response.read().decode(),
+                    response.headers["x-model-version"],
+                )
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode(), error.headers["x-model-version"]
 
@@ -106,7 +110,9 @@ def test_serve_follows_the_champion_across_restarts_and_rolls_back(stack, tmp_pa
     os.chown(folder, HOST_UID, HOST_UID)
     first = stack.train_and_promote(folder)
 
-    stack.compose("--profile", "serve", "up", "--detach", "--wait", "--wait-timeout", "300", "serve")
+    stack.compose(
+        "--profile", "serve", "up", "--detach", "--wait", "--wait-timeout", "300", "serve"
+    )
     assert stack.served_version() == first
     [container] = stack.compose("--profile", "serve", "ps", "--quiet", "serve").stdout.split()
     inspected = json.loads(stack.docker("inspect", container).stdout)[0]

@@ -46,7 +46,9 @@ def test_each_kustomization_lists_every_file_beside_it(k8s):
     for folder in (k8s / "base", k8s / "overlays" / "example"):
         kustomization = load(folder / KUSTOMIZATION)
         assert kustomization["apiVersion"] == "kustomize.config.k8s.io/v1beta1"
-        listed = kustomization.get("resources", []) + [p["path"] for p in kustomization.get("patches", [])]
+        listed = kustomization.get("resources", []) + [
+            p["path"] for p in kustomization.get("patches", [])
+        ]
         local = [name for name in listed if not name.startswith("../")]
         assert len(local) == len(set(local)), folder
         on_disk = {p.name for p in folder.iterdir()} - {KUSTOMIZATION}

@@ -169,7 +169,9 @@ def test_the_dev_container_is_the_compose_stacks_dev_service(rendered):
     compose = yaml.safe_load((path.parent / config["dockerComposeFile"][0]).read_text())
     services = compose["services"]
     service = services[config["service"]]
-    assert set(config["runServices"]) <= set(services) and config["service"] in config["runServices"]
+    assert (
+        set(config["runServices"]) <= set(services) and config["service"] in config["runServices"]
+    )
     assert f".:{config['workspaceFolder']}" in service["volumes"]  # the project, mounted
     assert service["build"]["target"] == "dev" and config["overrideCommand"] is True
     dockerfile = (root / "Dockerfile").read_text().split("AS dev", 1)[1]

@@ -14,7 +14,10 @@ from support.commands import python, run
 
 SCRIPT = ROOT / "benchmarks" / "serve.py"
 BEGIN, END = "<!-- serve:begin -->", "<!-- serve:end -->"
-ROW = re.compile(r"^\| (?P<name>[^|]+?) \| (?P<p50>[\d.]+) \| (?P<p99>[\d.]+) \| (?P<rate>\d+) \| (?P<errors>\d+) \|$", re.M)
+ROW = re.compile(
+    r"^\| (?P<name>[^|]+?) \| (?P<p50>[\d.]+) \| (?P<p99>[\d.]+) \| (?P<rate>\d+) \| (?P<errors>\d+) \|$",
+    re.M,
+)
 
 
 def test_the_serving_benchmark_reports_every_scenario_and_writes_its_block(tmp_path):

@@ -16,6 +16,7 @@ from .errors import ProjectError
 from .settings import TASKS
 
 FILE = click.Path(dir_okay=False, path_type=Path)
+PORT = click.IntRange(1, 65535)
 DISTRIBUTION = "demo-project"  # as pip and uv know it
 
 
@@ -153,9 +154,9 @@ def predict(settings, input_path: Path, output_path: Path, model_uri: str | None
 @main.command()
 @click.option("--model", "model_uri", help="MLflow model URI or folder [default: the champion].")
 @click.option("--host", envvar="SERVE_HOST", default="127.0.0.1", show_default=True)
-@click.option("--port", envvar="SERVE_PORT", type=click.IntRange(1, 65535), default=8080, show_default=True)
-@click.option("--workers", envvar="SERVE_WORKERS", type=click.IntRange(1), help="[default: the cores available]")
-@click.option("--timeout", type=click.IntRange(1), default=60, show_default=True, help="Seconds per request.")
+@click.option("--port", envvar="SERVE_PORT", type=PORT, default=8080, show_default=True)
+@click.option("--workers", envvar="SERVE_WORKERS", type=click.IntRange(1), help="[default: cores]")
+@click.option("--timeout", type=click.IntRange(1), default=60, show_default=True, help="Seconds.")
 @click.pass_obj
 def serve(settings, model_uri: str | None, host: str, port: int, workers: int | None, timeout: int):
     """Serve the champion (or --model) over HTTP with MLflow's scoring server until stopped.

@@ -96,7 +96,11 @@ BAD_REQUESTS = {
         400,
         "column 'bill_length_mm' should be double",
     ),
-    "malformed JSON": ({"content": b'{"dataframe_split": ', "headers": JSON}, 400, "malformed JSON"),
+    "malformed JSON": (
+        {"content": b'{"dataframe_split": ', "headers": JSON},
+        400,
+        "malformed JSON",
+    ),
     "unknown JSON format": ({"json": {"rows": [ROW]}}, 400, "dataframe_split, dataframe_records"),
     "malformed dataframe_split": (
         {"json": {"dataframe_split": {"columns": ["island"], "data": [[1, 2]]}}},

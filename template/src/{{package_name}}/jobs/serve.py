@@ -203,7 +203,10 @@ class RequestError(Exception):
             {
                 "type": "http.response.start",
                 "status": self.status,
-                "headers": [(b"content-type", JSON.encode()), (b"content-length", b"%d" % len(body))],
+                "headers": [
+                    (b"content-type", JSON.encode()),
+                    (b"content-length", b"%d" % len(body)),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})
@@ -254,7 +257,9 @@ def parse_frame(body: bytes, media_type: str) -> pd.DataFrame:
         raise RequestError(400, f"malformed JSON: {error}") from None
     keys = [key for key in JSON_FORMATS if isinstance(payload, dict) and key in payload]
     if len(keys) != 1:
-        raise RequestError(400, "the JSON body must be an object with one key of " + ", ".join(JSON_FORMATS))
+        raise RequestError(
+            400, "the JSON body must be an object with one key of " + ", ".join(JSON_FORMATS)
+        )
     data = payload[keys[0]]
     try:
         if keys[0] == "dataframe_records":
