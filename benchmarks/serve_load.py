@@ -111,6 +111,13 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def post(connection: http.client.HTTPConnection, body: bytes, headers: dict) -> bool:
+    connection.request("POST", "/invocations", body, headers)
+    response = connection.getresponse()
+    response.read()
+    return response.status == 200
+
+
 def load(port: int, body: bytes, clients: int, requests: int, seconds: float) -> dict:
     """`clients` threads, each on its own connection, sharing `requests` and `seconds`."""
     latencies: list[float] = []
@@ -132,10 +139,14 @@ def load(port: int, body: bytes, clients: int, requests: int, seconds: float) ->
                 break
             began = time.perf_counter()
             try:
-                connection.request("POST", "/invocations", body, headers)
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
+                try:
+                    ok = post(connection, body, headers)
+                except http.client.RemoteDisconnected:
+                    # uvicorn closes keep-alive connections idle for 5 s (a slow start of the
+                    # other clients): reconnect and send again, as any HTTP client does.
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    began = time.perf_counter()
+                    ok = post(connection, body, headers)
             except OSError:
                 ok = False
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
