@@ -20,7 +20,7 @@ from support.commands import run
 from support.docker import cli_available, skip_without
 from support.rendering import render
 
-SERVICES = {"mlflow", "jupyter", "bash", "postgres"}
+SERVICES = {"mlflow", "jupyter", "bash", "serve", "postgres"}
 BIN = Path(sys.executable).parent
 
 
@@ -137,9 +137,28 @@ def test_compose_model_is_safe_by_default(rendered):
     assert services["postgres"]["profiles"] == ["postgres"]
     optional = services["mlflow"]["depends_on"]["postgres"]
     assert optional["condition"] == "service_healthy" and optional["required"] is False
-    for name in ("mlflow", "jupyter", "postgres"):
+    for name in ("mlflow", "jupyter", "serve", "postgres"):
         assert services[name]["healthcheck"]["test"], name
+    assert services["serve"]["build"]["secrets"][0]["source"] == "ca_bundle"
     assert {"mlflow-db", "mlflow-artifacts", "postgres-data"} <= set(model["volumes"])
+
+
+def test_serve_runs_the_prod_image_locked_down(rendered):
+    answers, root = rendered
+    serve = json.loads(compose_config(root, "--format", "json").stdout)["services"]["serve"]
+    assert serve["profiles"] == ["serve"] and serve["command"] == ["serve"]
+    assert serve["build"]["target"] == "prod"
+    assert serve["build"]["args"]["BASE_IMAGE"] == f"python:{answers['python_version']}-slim"
+    [port] = serve["ports"]
+    assert (port["host_ip"], port["published"], port["target"]) == ("127.0.0.1", "8080", 8080)
+    assert serve["read_only"] is True and serve["tmpfs"] == ["/tmp"]
+    assert serve["environment"]["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
+    assert serve["depends_on"]["mlflow"]["condition"] == "service_healthy"
+    assert "/ping" in " ".join(serve["healthcheck"]["test"])
+    assert "user" not in serve  # the prod image's own non-root user
+    dockerfile = (root / "Dockerfile").read_text()
+    prod = dockerfile.partition("AS prod\n")[2].partition("\nFROM ")[0]
+    assert "SERVE_HOST=0.0.0.0" in prod and "EXPOSE 8080" in prod
 
 
 def test_dockerignore_keeps_secrets_and_outputs_out(rendered):

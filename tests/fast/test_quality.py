@@ -99,7 +99,10 @@ def test_ci_uses_the_projects_python_and_both_targets(rendered):
     for command in (
         "docker compose up --detach --wait",
         "docker compose run --rm bash demo-project train",
-        "docker compose down",
+        "docker compose run --rm bash demo-project evaluate",
+        "docker compose --profile serve up --detach --wait serve",
+        "/invocations",
+        "docker compose --profile serve down",
     ):
         assert command in runs
 

@@ -180,6 +180,7 @@ def test_the_dev_container_is_the_compose_stacks_dev_service(rendered):
     published = {
         f"{name}:{port.rsplit(':', 1)[1]}"
         for name, spec in services.items()
+        if name in config["runServices"]  # not the profiles' services (serve)
         for port in spec.get("ports", [])
     }
     assert set(config["forwardPorts"]) == published == set(config["portsAttributes"])

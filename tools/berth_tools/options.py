@@ -86,6 +86,25 @@ OPTIONS: dict[str, dict[Any, Adds]] = {
         True: Adds(files=(".devcontainer/devcontainer.json",)),
         False: Adds(absent=("devcontainer",)),
     },
+    "use_kubernetes": {
+        True: Adds(
+            files=tuple(
+                f"deploy/k8s/{path}"
+                for path in (
+                    "base/kustomization.yaml",
+                    "base/configmap.yaml",
+                    "base/serve-deployment.yaml",
+                    "base/serve-service.yaml",
+                    "base/train-job.yaml",
+                    "base/predict-cronjob.yaml",
+                    "base/data-pvc.yaml",
+                    "overlays/example/kustomization.yaml",
+                    "overlays/example/config.yaml",
+                )
+            )
+        ),
+        False: Adds(absent=("deploy/k8s", "kubectl")),
+    },
 }
 
 

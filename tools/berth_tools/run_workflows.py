@@ -418,6 +418,7 @@ class Runner:
             # Published ports of the compose smoke test: free ones, never a clash.
             "MLFLOW_PORT": str(free_port()),
             "JUPYTER_PORT": str(free_port()),
+            "SERVE_PORT": str(free_port()),
         }
         if registry:
             env["BERTH_REGISTRY_MAP"] = f"ghcr.io={registry} *.amazonaws.com={registry}"

@@ -1,4 +1,4 @@
-"""Command line: `demo-project prepare | train | evaluate | predict` (also the Docker entrypoint).
+"""Command line: `demo-project prepare | train | evaluate | predict | serve` (the Docker entrypoint).
 
 The edge only: options, a progress bar and one-line errors. `jobs` do the work (notebooks
 call them the same way) and load the heavy libraries, so `--help` answers at once.
@@ -15,6 +15,7 @@ from .errors import ProjectError
 from .settings import TASKS
 
 FILE = click.Path(dir_okay=False, path_type=Path)
+PORT = click.IntRange(1, 65535)
 DISTRIBUTION = "demo-project"  # as pip and uv know it
 
 
@@ -160,3 +161,22 @@ def predict(settings, input_path: Path, output_path: Path, model_uri: str | None
     models:/demo-project@champion or runs:/<run id>/model.
     """
     run_job("predict", settings, input_path, output_path, model=model_uri)
+
+
+@main.command()
+@click.option("--model", "model_uri", help="MLflow model URI or folder [default: the champion].")
+@click.option("--host", envvar="SERVE_HOST", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="SERVE_PORT", type=PORT, default=8080, show_default=True)
+@click.option("--workers", envvar="SERVE_WORKERS", type=click.IntRange(1), help="[default: cores]")
+@click.option("--timeout", type=click.IntRange(1), default=60, show_default=True, help="Seconds.")
+@click.pass_obj
+def serve(settings, model_uri: str | None, host: str, port: int, workers: int | None, timeout: int):
+    """Serve the champion (or --model) over HTTP with MLflow's scoring server until stopped.
+
+    POST /invocations takes JSON (dataframe_split, dataframe_records) or CSV; GET /ping. The
+    alias is resolved at start: restart to serve a new champion. SERVE_HOST, SERVE_PORT and
+    SERVE_WORKERS set the defaults (the prod image listens on 0.0.0.0).
+    """
+    from . import jobs
+
+    jobs.serve(settings, model=model_uri, host=host, port=port, workers=workers, timeout=timeout)

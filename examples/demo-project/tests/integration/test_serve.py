@@ -1,0 +1,161 @@
+"""`serve`: answers equal batch `predict`, bad requests get a short 4xx, start-up fails early.
+
+The app under test is the one `serve` runs in each worker (MLflow's scoring app behind the
+project's strict request checks), called in process through FastAPI's TestClient.
+"""
+
+import json
+import socket
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from demo_project import jobs
+from demo_project.cli import main
+from demo_project.errors import ProjectError
+from demo_project.io import tracking
+from demo_project.io.params import read_params
+from demo_project.jobs.serve import build_app, check_port_free, fetch_model
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A trained champion and a client of the app serving it (trained once for the module)."""
+    root = tmp_path_factory.mktemp("served")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
+        patch.setenv("LOG_DIR", str(root / "logs"))
+        (root / "params.yaml").write_text("model:\n  params:\n    n_estimators: 20\n")
+        settings = read_params("params.yaml")
+        jobs.train(settings)
+        jobs.evaluate(settings)
+        path, version = fetch_model(tracking.champion_uri())
+        with TestClient(build_app(path, version=version, limit=200_000)) as client:
+            yield settings, client
+
+
+def batch_predictions(settings, frame: pd.DataFrame) -> list:
+    frame.to_parquet("rows.parquet")
+    jobs.predict(settings, "rows.parquet", "predicted.parquet")
+    return pd.read_parquet("predicted.parquet")["prediction"].tolist()
+
+
+def with_gaps(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same rows with a missing value in every column, a few rows each."""
+    frame = frame.copy()
+    rng = np.random.default_rng(0)
+    for column in frame.columns:
+        frame.loc[rng.choice(frame.index, 5, replace=False), column] = None
+    return frame
+
+
+@pytest.mark.parametrize("gaps", [False, True], ids=["held-out split", "with missing values"])
+def test_answers_equal_batch_predict_row_for_row(served, gaps):
+    settings, client = served
+    frame = pd.read_parquet(settings.outputs.test_split).drop(columns=["species"])
+    frame = with_gaps(frame) if gaps else frame
+    expected = batch_predictions(settings, frame)
+    bodies = {
+        "dataframe_split": json.loads(frame.to_json(orient="split", index=False)),
+        "dataframe_records": json.loads(frame.to_json(orient="records")),
+    }
+    for key, data in bodies.items():
+        response = client.post("/invocations", json={key: data})
+        assert response.status_code == 200, response.text
+        assert response.json()["predictions"] == expected, key
+    response = client.post(
+        "/invocations", content=frame.to_csv(index=False), headers={"Content-Type": "text/csv"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"] == expected, "csv"
+
+
+def test_responses_name_the_served_version(served):
+    _, client = served
+    assert client.get("/ping").status_code == 200
+    response = client.get("/version")
+    assert response.status_code == 200 and response.headers["x-model-version"] == "1"
+
+
+ROW = {"island": "Biscoe", "bill_length_mm": 40.1, "bill_depth_mm": 18.0, "sex": "male"}
+ROW |= {"flipper_length_mm": 190, "body_mass_g": 3900, "year": 2008}
+BAD_REQUESTS = {
+    "missing column": (
+        {"json": {"dataframe_records": [{k: v for k, v in ROW.items() if k != "island"}]}},
+        400,
+        "missing column 'island'",
+    ),
+    "wrong type": (
+        {"json": {"dataframe_records": [ROW | {"bill_length_mm": "long"}]}},
+        400,
+        "column 'bill_length_mm' should be double",
+    ),
+    "malformed JSON": (
+        {"content": b'{"dataframe_split": ', "headers": JSON},
+        400,
+        "malformed JSON",
+    ),
+    "unknown JSON format": ({"json": {"rows": [ROW]}}, 400, "dataframe_split, dataframe_records"),
+    "malformed dataframe_split": (
+        {"json": {"dataframe_split": {"columns": ["island"], "data": [[1, 2]]}}},
+        400,
+        "malformed dataframe_split",
+    ),
+    "no Content-Type": ({"content": json.dumps({"dataframe_records": [ROW]})}, 415, "none given"),
+    "wrong Content-Type": (
+        {"content": b"island\nBiscoe\n", "headers": {"Content-Type": "text/plain"}},
+        415,
+        "Content-Type must be",
+    ),
+    "too large": ({"json": {"dataframe_records": [ROW] * 2000}}, 413, "over the limit"),
+}
+
+
+@pytest.mark.parametrize("request_", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
+def test_a_bad_request_gets_a_short_json_error_and_the_server_stays_up(served, request_):
+    _, client = served
+    options, status, message = request_
+    response = client.post("/invocations", **options)
+    assert response.status_code == status
+    error = response.json()
+    assert set(error) == {"error_code", "message"}
+    assert message in error["message"]
+    assert "Traceback" not in response.text and ".py" not in response.text
+    assert len(response.text) < 400
+    assert client.post("/invocations", json={"dataframe_records": [ROW]}).status_code == 200
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serving_without_a_champion_stops_before_starting(project):
+    result = CliRunner().invoke(main, ["serve", "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: cannot serve {tracking.champion_uri()}: no champion yet; run `train` then"
+        " `evaluate`, or pass --model"
+    ]
+
+
+def test_serving_a_folder_without_a_model_stops_before_starting(project):
+    result = CliRunner().invoke(main, ["serve", "--model", "none", "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert "no model found" in result.output
+
+
+def test_a_port_in_use_is_refused_before_starting():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ProjectError, match=f"cannot listen on 127.0.0.1:{port}"):
+            check_port_free("127.0.0.1", port)
