@@ -6,33 +6,22 @@ call them the same way) and load the heavy libraries, so `--help` answers at onc
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import click
 
-from .errors import ProjectError
+from .io.console import ProgressLine, ProjectGroup
+from .io.params import with_settings
 from .settings import TASKS
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 PORT = click.IntRange(1, 65535)
+LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
 DISTRIBUTION = "demo-project"  # as pip and uv know it
-
-
-class ProjectGroup(click.Group):
-    """Turn ProjectError into Click's one-line `Error: ...` and exit status 1."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except ProjectError as error:
-            raise click.ClickException(str(error)) from error
 
 
 def run_job(name: str, settings, *args, **options):
     """Run `jobs.<name>` with a progress line on a terminal (elsewhere the logs tell the story)."""
-    from .io.console import ProgressLine
-
     with ProgressLine(name) as line:
         line.update(0, 1, "loading libraries")
         from . import jobs
@@ -43,31 +32,9 @@ def run_job(name: str, settings, *args, **options):
         return getattr(jobs, name)(settings, *args, progress=show, **options)
 
 
-def with_settings(command):
-    """Read the settings when the command runs (so `--help` works whatever the file holds)."""
-
-    @click.pass_context
-    @functools.wraps(command)
-    def wrapper(ctx: click.Context, *args, **kwargs):
-        from .io.params import locate_params, read_params
-
-        return command(read_params(locate_params(ctx.obj)), *args, **kwargs)
-
-    return wrapper
-
-
 @click.group(cls=ProjectGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--params",
-    "params_path",
-    type=FILE,
-    help="Settings file (data, split, model, outputs)  [default: params.yaml].",
-)
-@click.option(
-    "--log-level",
-    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-    help="Override LOG_LEVEL for this command.",
-)
+@click.option("--params", "params_path", type=FILE, help="Settings file  [default: params.yaml].")
+@click.option("--log-level", type=LOG_LEVELS, help="Override LOG_LEVEL for this command.")
 @click.version_option(package_name=DISTRIBUTION, message="%(package)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, params_path: Path | None, log_level: str | None) -> None:
@@ -169,7 +136,7 @@ def predict(settings, input_path: Path, output_path: Path, model_uri: str | None
 @click.option("--port", envvar="SERVE_PORT", type=PORT, default=8080, show_default=True)
 @click.option("--workers", envvar="SERVE_WORKERS", type=click.IntRange(1), help="[default: cores]")
 @click.option("--timeout", type=click.IntRange(1), default=60, show_default=True, help="Seconds.")
-@click.pass_obj
+@with_settings
 def serve(settings, model_uri: str | None, host: str, port: int, workers: int | None, timeout: int):
     """Serve the champion (or --model) over HTTP with MLflow's scoring server until stopped.
 

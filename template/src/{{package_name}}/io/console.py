@@ -1,4 +1,4 @@
-"""The progress line of a command on a terminal; log records are written above it."""
+"""What a command shows on the terminal: one-line errors, and a progress line with log records above it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,21 @@ import logging
 import sys
 from typing import TextIO
 
+import click
+
+from ..errors import ProjectError
+
 CLEAR = "\r\033[K"  # back to the start of the line, and erase it
+
+
+class ProjectGroup(click.Group):
+    """Turn ProjectError into Click's one-line `Error: ...` and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ProjectError as error:
+            raise click.ClickException(str(error)) from error
 
 
 class ProgressLine:

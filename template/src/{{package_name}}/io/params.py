@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
+import click
 import yaml
 
 from ..errors import ProjectError
@@ -55,3 +57,14 @@ def read_params(path: Path | str | None = DEFAULT_PARAMS) -> Settings:
         return settings_from_dict(raw)
     except ProjectError as error:
         raise ProjectError(f"{path}: {error}") from error
+
+
+def with_settings(command):
+    """Read the settings when the command runs (so `--help` works whatever the file holds)."""
+
+    @click.pass_context
+    @functools.wraps(command)
+    def wrapper(ctx: click.Context, *args, **kwargs):
+        return command(read_params(locate_params(ctx.obj)), *args, **kwargs)
+
+    return wrapper

@@ -347,3 +347,40 @@ def promote(client: MlflowClient, version: int | str) -> None:
     except MlflowException as error:
         message = error.message.splitlines()[0]
         raise ProjectError(f"cannot promote version {version}: {message}") from error
+
+
+def resolve_model_uri(uri: str) -> tuple[str, str | None]:
+    """Pin a registry URI to a version: (models:/NAME/VERSION, VERSION); others as they are.
+
+    models:/NAME@ALIAS and models:/NAME/latest name whatever the registry says now; a server
+    resolves them once at start, so it serves one version until restarted.
+    """
+    if not uri.startswith("models:/"):
+        return uri, None
+    name, _, ref = uri.removeprefix("models:/").partition("@")
+    client = MlflowClient()
+    try:
+        if ref:
+            version = client.get_model_version_by_alias(name, ref).version
+        else:
+            name, _, number = name.partition("/")
+            if number.isdigit():
+                return uri, number
+            version = max(int(found.version) for found in client.get_latest_versions(name))
+    except MlflowException as error:
+        detail = error.message.splitlines()[0]
+        if ref == CHAMPION_ALIAS:
+            detail = "no champion yet; run `train` then `evaluate`, or pass --model"
+        raise ProjectError(f"cannot serve {uri}: {detail}") from error
+    except ValueError as error:  # no version at all
+        raise ProjectError(f"cannot serve {uri}: the model has no version") from error
+    return f"models:/{name}/{version}", str(version)
+
+
+def download_model(uri: str, folder: Path) -> Path:
+    """Copy the model at `uri` into `folder` (a server loads it from there)."""
+    try:
+        return Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(folder)))
+    except (MlflowException, OSError) as error:
+        message = getattr(error, "message", str(error)).splitlines()[0]
+        raise ProjectError(f"cannot load model {uri}: {message}") from error

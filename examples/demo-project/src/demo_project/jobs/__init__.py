@@ -1,4 +1,4 @@
-"""The jobs: prepare, train, evaluate and predict as plain functions.
+"""The jobs: prepare, train, evaluate, predict and serve as plain functions.
 
 Each takes the settings (and the few arguments of one call), reports its steps to an
 optional progress callback, and returns a typed record (`records`). The commands and
@@ -16,6 +16,7 @@ from .evaluate import evaluate, promote_version
 from .predict import predict
 from .prepare import prepare
 from .progress import Progress, Step
+from .serve import serve
 from .train import train
 
-__all__ = ["Progress", "Step", "evaluate", "predict", "prepare", "promote_version", "train"]
+__all__ = ["Progress", "Step", "evaluate", "predict", "prepare", "promote_version", "serve", "train"]

@@ -6,6 +6,7 @@ import logging
 
 import pandas as pd
 
+from ..core.columns import refuse_too_many_classes
 from ..core.features import infer_task, split_features_target
 from ..core.model import Split, split_data
 from ..errors import ProjectError
@@ -49,6 +50,7 @@ def load_and_split(settings: Settings) -> tuple[Split, str]:
     features, labels = split_features_target(frame, settings.data.target)
     task = infer_task(labels, settings.task)
     if task == "classification":
+        refuse_too_many_classes(labels, settings.data.max_classes)
         _check_classes(labels, settings.data.target, "the data")
         rare = labels.value_counts()
         rare = rare[rare < 2]
@@ -88,7 +90,9 @@ def read_splits(settings: Settings) -> tuple[Split, str]:
     x_train, y_train = files.read_split(outputs.train_split, target, hint)
     x_test, y_test = files.read_split(outputs.test_split, target, hint)
     # The task is inferred from every labelled row, as `train` alone does before splitting.
-    task = infer_task(pd.concat([y_train, y_test], ignore_index=True), settings.task)
+    labels = pd.concat([y_train, y_test], ignore_index=True)
+    task = infer_task(labels, settings.task)
     if task == "classification":
+        refuse_too_many_classes(labels, settings.data.max_classes)
         _check_classes(y_train, target, "the training split")
     return Split(x_train, x_test, y_train, y_test), task

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from ..core.columns import plan_columns
 from ..core.metrics import compute_metrics
 from ..core.model import Split, build_pipeline, fit
 from ..core.promotion import against_baseline, baseline_model
+from ..core.schema import input_columns
 from ..errors import ProjectError
 from ..io import files, provenance, tracking
 from ..records import RunRecord
@@ -15,6 +17,9 @@ from .prepare import load_and_split, read_splits, write_splits
 from .progress import Progress, Steps
 
 log = logging.getLogger(__name__)
+# Training metrics are computed on at most this many training rows (a seeded sample): a
+# check that the model learned, which needs no prediction over a million rows.
+TRAIN_METRICS_ROWS = 10_000
 
 
 def train(
@@ -52,11 +57,25 @@ def train(
         split, task = load_and_split(settings)
         inputs = [settings.data.path] if settings.data.path else []
     steps.start("fitting the model")
+    data = settings.data
+    plan = plan_columns(
+        split.x_train, drop=data.drop, ids=data.id, max_categories=data.max_categories
+    )
+    for decision in plan.decisions:
+        log.info("%s", decision)
     pipeline = build_pipeline(
-        task, settings.model.estimator, settings.model.params, settings.split.seed
+        task,
+        settings.model.estimator,
+        settings.model.params,
+        settings.split.seed,
+        plan,
+        data.max_categories,
     )
     fit(pipeline, split.x_train, split.y_train)
-    train_metrics = compute_metrics(task, split.y_train, pipeline.predict(split.x_train))
+    sample = split.x_train.sample(
+        min(len(split.x_train), TRAIN_METRICS_ROWS), random_state=settings.split.seed
+    )
+    train_metrics = compute_metrics(task, split.y_train[sample.index], pipeline.predict(sample))
     steps.start("comparing with the baseline")
     baseline_metrics = _check_baseline(task, pipeline, split)
     steps.start("logging to MLflow")
@@ -68,7 +87,10 @@ def train(
             | {f"baseline_{name}": value for name, value in baseline_metrics.items()}
             | {"train_rows": len(split.x_train), "test_rows": len(split.x_test)}
         )
-        model_uri, version = tracking.log_model(pipeline, split.x_train, outputs.model_dir)
+        tracking.log_text("\n".join(plan.decisions) + "\n", "columns.txt")
+        model_uri, version = tracking.log_model(
+            pipeline, split.x_train, input_columns(split.x_train, plan), outputs.model_dir
+        )
         steps.start("saving the splits")
         if not from_splits:
             write_splits(split, settings)
