@@ -19,4 +19,13 @@ from .progress import Progress, Step
 from .serve import serve
 from .train import train
 
-__all__ = ["Progress", "Step", "evaluate", "predict", "prepare", "promote_version", "serve", "train"]
+__all__ = [
+    "Progress",
+    "Step",
+    "evaluate",
+    "predict",
+    "prepare",
+    "promote_version",
+    "serve",
+    "train",
+]
