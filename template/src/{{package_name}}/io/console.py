@@ -95,6 +95,7 @@ class ProgressLine:
         fraction = self._done / self._total if self._total else 0.0
         filled = round(fraction * self._width)
         bar = "#" * filled + " " * (self._width - filled)
-        self._stream.write(f"{CLEAR}{self._label} [{bar}] {fraction:4.0%}  {self._step}")
+        percent = round(fraction * 100)
+        self._stream.write(f"{CLEAR}{self._label} [{bar}] {percent:3d}%  {self._step}")
         self._stream.flush()
         self._shown = True
