@@ -67,6 +67,10 @@ OPTIONS: dict[str, dict[Any, Adds]] = {
     },
     # Free text: the empty answer, and one bucket standing for every other.
     "dvc_s3_remote_url": {"": NOTHING, "s3://berth-lock-placeholder": Adds(lock="s3")},
+    "use_dask": {
+        True: Adds(lock="dask"),
+        False: Adds(absent=("dask", "Dask")),
+    },
     "ci_provider": {
         "github": Adds(
             files=(
