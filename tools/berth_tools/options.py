@@ -68,7 +68,15 @@ OPTIONS: dict[str, dict[Any, Adds]] = {
     # Free text: the empty answer, and one bucket standing for every other.
     "dvc_s3_remote_url": {"": NOTHING, "s3://berth-lock-placeholder": Adds(lock="s3")},
     "use_dask": {
-        True: Adds(lock="dask"),
+        True: Adds(
+            files=(
+                "src/{package_name}/io/cluster.py",
+                "src/{package_name}/io/partitions.py",
+                "src/{package_name}/jobs/partitioned.py",
+                "tests/integration/test_dask.py",
+            ),
+            lock="dask",
+        ),
         False: Adds(absent=("dask", "Dask")),
     },
     "ci_provider": {
