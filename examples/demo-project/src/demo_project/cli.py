@@ -10,11 +10,10 @@ from pathlib import Path
 
 import click
 
-from .io.console import ProgressLine, ProjectGroup
+from .io import console
+from .io.console import FILE, ProgressLine, ProjectGroup
 from .io.params import with_settings
-from .settings import TASKS
 
-FILE = click.Path(dir_okay=False, path_type=Path)
 PORT = click.IntRange(1, 65535)
 LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
 DISTRIBUTION = "demo-project"  # as pip and uv know it
@@ -50,20 +49,8 @@ def main(ctx: click.Context, params_path: Path | None, log_level: str | None) ->
     ctx.obj = params_path  # read by each command (`with_settings`)
 
 
-def data_options(command):
-    """--data, --target and --task, the options `prepare` and `train` share."""
-    command = click.option("--task", type=click.Choice(TASKS), help="Override the task.")(command)
-    command = click.option("--target", help="Column to predict (overrides data.target).")(command)
-    return click.option(
-        "--data",
-        "data_path",
-        type=FILE,
-        help="CSV or parquet file to train on (overrides data.path; default: the built-in penguins data).",
-    )(command)
-
-
 @main.command()
-@data_options
+@console.data_options
 @with_settings
 def prepare(settings, data_path: Path | None, target: str | None, task: str | None) -> None:
     """Load the data and split it (seeded) into the train and test files.
@@ -76,7 +63,7 @@ def prepare(settings, data_path: Path | None, target: str | None, task: str | No
 
 
 @main.command()
-@data_options
+@console.data_options
 @click.option("--from-splits", is_flag=True, help="Fit on the splits `prepare` wrote.")
 @with_settings
 def train(settings, data_path: Path | None, target: str | None, task: str | None, from_splits):
@@ -116,18 +103,18 @@ def promote(settings, version: str | None) -> None:
 
 
 @main.command()
-@click.option("--input", "input_path", required=True, type=FILE, help="CSV or parquet file.")
-@click.option("--output", "output_path", required=True, type=FILE, help=".csv or .parquet file.")
-@click.option("--model", "model_uri", help="MLflow model URI or folder [default: models/model].")
+@console.predict_options
+@console.scheduler_option
 @with_settings
-def predict(settings, input_path: Path, output_path: Path, model_uri: str | None) -> None:
+def predict(settings, input_path: Path, output_path: Path, model_uri: str | None, **cluster):
     """Batch predictions: the input rows plus a 'prediction' column, written to --output.
 
     The input must hold the columns of the model's signature (extra columns are kept);
     otherwise nothing is written. --model takes a folder or any MLflow model URI, such as
-    models:/demo-project@champion or runs:/<run id>/model.
+    models:/demo-project@champion or runs:/<run id>/model. A parquet folder or glob
+    (or --scheduler) is scored partition by partition into the folder --output.
     """
-    run_job("predict", settings, input_path, output_path, model=model_uri)
+    run_job("predict", settings, input_path, output_path, model=model_uri, **cluster)
 
 
 @main.command()

@@ -1,16 +1,56 @@
-"""What a command shows on the terminal: one-line errors, and a progress line with log records above it."""
+"""What a command shows on the terminal: options shared by commands, one-line errors, a progress line."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import TextIO
 
 import click
 
 from ..errors import ProjectError
+from ..settings import TASKS
 
 CLEAR = "\r\033[K"  # back to the start of the line, and erase it
+FILE = click.Path(dir_okay=False, path_type=Path)
+TABLE = click.Path(path_type=Path)  # a file, a folder or a glob pattern
+
+
+def data_options(command):
+    """--data, --target and --task, the options `prepare` and `train` share."""
+    command = click.option("--task", type=click.Choice(TASKS), help="Override the task.")(command)
+    command = click.option("--target", help="Column to predict (overrides data.target).")(command)
+    return click.option(
+        "--data",
+        "data_path",
+        type=FILE,
+        help="CSV or parquet file to train on (overrides data.path; default: the built-in penguins data).",
+    )(command)
+
+
+def predict_options(command):
+    """--input, --output and --model for `predict`."""
+    model_help = "MLflow model URI or folder [default: models/model]."
+    command = click.option("--model", "model_uri", help=model_help)(command)
+    output_help = ".csv or .parquet file; a folder for partitioned input."
+    input_help = "CSV or parquet file, or a folder or glob of parquet files."
+    command = click.option("--output", "output_path", required=True, type=TABLE, help=output_help)(
+        command
+    )
+    return click.option("--input", "input_path", required=True, type=TABLE, help=input_help)(
+        command
+    )
+
+
+def scheduler_option(command):
+    """--scheduler: a Dask scheduler address, or "local" for a local cluster of processes."""
+    return click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler (tcp://host:8786), or 'local' for local worker processes "
+        "[default: DASK_SCHEDULER_ADDRESS].",
+    )(command)
 
 
 class ProjectGroup(click.Group):

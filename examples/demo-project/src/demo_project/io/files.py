@@ -55,7 +55,7 @@ def read_table(path: Path) -> pd.DataFrame:
         if path.suffix.lower() == ".csv":
             frame = pd.read_csv(path)
         else:  # fastparquet's own API: pandas deprecates its fastparquet engine
-            frame = _text_as_str(fastparquet.ParquetFile(path).to_pandas())
+            frame = text_as_str(fastparquet.ParquetFile(path).to_pandas())
     except Exception as error:  # pandas raises many types for malformed files
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ProjectError(f"{path}: cannot read table ({detail})") from error
@@ -64,7 +64,7 @@ def read_table(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _text_as_str(frame: pd.DataFrame) -> pd.DataFrame:
+def text_as_str(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns as pandas' text dtype, as pandas itself reads them.
 
     Files written by pyarrow come back from fastparquet with text columns as objects that
@@ -76,7 +76,7 @@ def _text_as_str(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _file_mode() -> int:
+def file_mode() -> int:
     """The mode a new file gets under the current umask (0644 under umask 022)."""
     umask = os.umask(0o022)
     os.umask(umask)
@@ -97,7 +97,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(temporary)
-        os.chmod(temporary, _file_mode())
+        os.chmod(temporary, file_mode())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

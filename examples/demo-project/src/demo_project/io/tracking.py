@@ -160,13 +160,13 @@ def _own_types(pipeline) -> list[str]:
     (serialising the model a second time just to list them costs as much as saving it).
     """
     found: set[str] = set()
-    seen: set[int] = set()
+    seen: dict[int, Any] = {}  # holds what it saw: a freed object's id is reused at once
     pending = [pipeline]
     while pending:
         item = pending.pop()
         if id(item) in seen or isinstance(item, (str, bytes, int, float, complex, type(None))):
             continue
-        seen.add(id(item))
+        seen[id(item)] = item
         if isinstance(item, type) or callable(item) and hasattr(item, "__qualname__"):
             found.add(f"{item.__module__}.{item.__qualname__}")
             continue

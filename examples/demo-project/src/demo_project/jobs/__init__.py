@@ -13,6 +13,7 @@ notebooks call them alike, from the project folder:
 """
 
 from .evaluate import evaluate, promote_version
+from .partitioned import predict_partitions
 from .predict import predict
 from .prepare import prepare
 from .progress import Progress, Step
@@ -24,6 +25,7 @@ __all__ = [
     "Step",
     "evaluate",
     "predict",
+    "predict_partitions",
     "prepare",
     "promote_version",
     "serve",

@@ -24,6 +24,7 @@ def predict(
     output_path: Path | str,
     *,
     model: str | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> PredictionRecord:
     """Write the rows of a CSV or parquet file with a `prediction` column (.csv or .parquet).
@@ -31,7 +32,16 @@ def predict(
     `model` is any MLflow model URI (models:/NAME@champion, runs:/RUN_ID/model) or folder;
     by default the model `train` saved (outputs.model_dir). Input that does not match the
     model's signature is refused with every mismatch named, and nothing is written.
+
+    A folder or glob of parquet files, or a `scheduler` ("local" or a Dask address), scores
+    the data partition by partition into the folder `output_path` (`predict_partitions`).
     """
+    from . import partitioned
+
+    if scheduler is not None or partitioned.partitions.is_partitioned(input_path):
+        return partitioned.predict_partitions(
+            settings, input_path, output_path, model=model, scheduler=scheduler, progress=progress
+        )
     input_path, output_path = Path(input_path), Path(output_path)
     steps = Steps(progress, ["reading the input", "loading the model", "predicting", "writing"])
     files.check_table_suffix(output_path, "output")

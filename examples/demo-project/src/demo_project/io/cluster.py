@@ -1,0 +1,63 @@
+"""Dask at the edge: connect to a scheduler, or start a local cluster of processes.
+
+`distributed` is imported only here and only when a command asks for a cluster, so the
+commands that do not use one start as fast as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import ProjectError
+
+log = logging.getLogger(__name__)
+
+LOCAL = "local"
+ADDRESS_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+CONNECT_SECONDS = 10
+
+
+def scheduler_address(scheduler: str | None) -> str | None:
+    """The scheduler a command uses: `scheduler`, else DASK_SCHEDULER_ADDRESS, else none."""
+    address = scheduler or os.environ.get(ADDRESS_VARIABLE) or None
+    return address.strip() if address else None
+
+
+@contextmanager
+def client(scheduler: str) -> Iterator[Any]:
+    """A `distributed.Client` on the scheduler at `scheduler`, or on a local cluster.
+
+    "local" starts one worker process per core (one thread each: the models use the cores
+    through their own processes) and stops them afterwards. An address that does not answer
+    within ten seconds is one error line, not a hang.
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler == LOCAL:
+        workers = max(1, os.cpu_count() or 1)
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address="127.0.0.1:0",  # a free port, on this machine only,
+                host="127.0.0.1",
+            ) as cluster,
+            Client(cluster) as connected,
+        ):
+            log.info("Started a local Dask cluster of %d worker processes", workers)
+            yield connected
+        return
+    try:
+        connected = Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
+    except (OSError, TimeoutError, ValueError) as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ProjectError(f"cannot reach the Dask scheduler at {scheduler}: {detail}") from error
+    with connected:
+        workers = len(connected.scheduler_info().get("workers", {}))
+        log.info("Connected to the Dask scheduler at %s (%d workers)", scheduler, workers)
+        yield connected

@@ -1,0 +1,92 @@
+"""Dask: partitioned `predict` on a real cluster of processes, equal to single-process `predict`.
+
+One local cluster (a scheduler and two worker processes) serves the module; its workers
+import the project like any worker of a real cluster does.
+"""
+
+import fastparquet
+import pandas as pd
+import pytest
+from distributed import LocalCluster
+
+from demo_project import jobs
+from demo_project.errors import ProjectError
+from demo_project.io import cluster, files
+from demo_project.io.params import read_params
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
+    ) as local:
+        yield local.scheduler_address
+
+
+@pytest.fixture
+def trained(project, monkeypatch):
+    monkeypatch.delenv(cluster.ADDRESS_VARIABLE, raising=False)
+    settings = read_params("params.yaml")
+    jobs.train(settings)
+    return settings
+
+
+@pytest.fixture
+def table(project):
+    """The penguins without their species, as one file and as a folder of five partitions."""
+    raw = files.load_dataset(None).drop(columns=["species"])
+    fastparquet.write(project / "all.parquet", raw, write_index=False)
+    (project / "parts").mkdir()
+    fastparquet.write(
+        project / "parts/a.parquet", raw[:150], write_index=False, row_group_offsets=50
+    )
+    fastparquet.write(
+        project / "parts/b.parquet", raw[150:], write_index=False, row_group_offsets=100
+    )
+    return project
+
+
+def read_parts(folder) -> pd.DataFrame:
+    parts = sorted(folder.glob("part-*.parquet"))
+    return pd.concat(
+        [fastparquet.ParquetFile(part).to_pandas() for part in parts], ignore_index=True
+    )
+
+
+def test_partitioned_predict_equals_single_process_row_for_row(trained, table, scheduler):
+    single = jobs.predict(trained, "all.parquet", "single.parquet")
+    steps = []
+    record = jobs.predict(trained, "parts", "out", scheduler=scheduler, progress=steps.append)
+    assert record.rows == single.rows == 344
+    expected = fastparquet.ParquetFile("single.parquet").to_pandas()
+    pd.testing.assert_frame_equal(read_parts(table / "out"), expected)
+    assert len(list((table / "out").iterdir())) == 5  # one part per row group
+    assert steps[-1] == jobs.Step("done", 5, 5)
+    # Without a scheduler the same partitions run one by one in this process; a glob works too.
+    jobs.predict(trained, "parts/*.parquet", "out")  # replaces the earlier parts
+    pd.testing.assert_frame_equal(read_parts(table / "out"), expected)
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "message"),
+    [
+        ("empty", "out", "no .parquet files in this folder"),
+        ("missing/*.parquet", "out", "no .parquet files match this pattern"),
+        ("parts", "parts/out", "inside the input folder"),
+        ("parts", "all.parquet", "a file is in the way"),
+    ],
+)
+def test_bad_partitioned_input_is_one_line_and_writes_nothing(table, source, output, message):
+    (table / "empty").mkdir()
+    before = sorted(path.name for path in table.iterdir())
+    with pytest.raises(ProjectError, match=message):
+        jobs.predict(read_params("params.yaml"), source, output)
+    assert sorted(path.name for path in table.iterdir()) == before
+
+
+def test_an_unreachable_scheduler_is_one_line(table, monkeypatch):
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1)
+    settings = read_params("params.yaml")  # the scheduler is reached before the model loads
+    with pytest.raises(ProjectError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        jobs.predict(settings, "parts", "out", scheduler="tcp://127.0.0.1:9")
+    assert not (table / "out").exists()
