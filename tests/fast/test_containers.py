@@ -21,6 +21,11 @@ from support.docker import cli_available, skip_without
 from support.rendering import render
 
 SERVICES = {"mlflow", "jupyter", "bash", "serve", "postgres"}
+DASK_SERVICES = {"scheduler", "worker"}
+
+
+def services_of(answers: dict) -> set[str]:
+    return SERVICES | (DASK_SERVICES if answers.get("use_dask") else set())
 BIN = Path(sys.executable).parent
 
 
@@ -103,10 +108,10 @@ def test_every_from_takes_the_base_image_argument(rendered):
 
 
 def test_compose_file_validates(rendered):
-    _, root = rendered
+    answers, root = rendered
     raw = yaml.safe_load((root / "compose.yaml").read_text())
     assert "version" not in raw and raw["name"] == "demo-project"
-    assert set(raw["services"]) == SERVICES
+    assert set(raw["services"]) == services_of(answers)
     compose_config(root, "--quiet")
     run(
         [BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", root / "compose.yaml"]
@@ -117,7 +122,7 @@ def test_compose_model_is_safe_by_default(rendered):
     answers, root = rendered
     model = json.loads(compose_config(root, "--format", "json").stdout)
     services = model["services"]
-    assert set(services) == SERVICES
+    assert set(services) == services_of(answers)
     for name, service in services.items():
         for port in service.get("ports", []):
             assert port.get("host_ip") == "127.0.0.1", f"{name} publishes {port} beyond 127.0.0.1"
@@ -159,6 +164,29 @@ def test_serve_runs_the_prod_image_locked_down(rendered):
     dockerfile = (root / "Dockerfile").read_text()
     prod = dockerfile.partition("AS prod\n")[2].partition("\nFROM ")[0]
     assert "SERVE_HOST=0.0.0.0" in prod and "EXPOSE 8080" in prod
+
+
+def test_dask_profile_runs_the_prod_image_non_root_within_limits(rendered):
+    answers, root = rendered
+    services = json.loads(compose_config(root, "--format", "json").stdout)["services"]
+    if not answers["use_dask"]:
+        assert not DASK_SERVICES & set(services)
+        assert "DASK_SCHEDULER_ADDRESS" not in services["bash"]["environment"]
+        return
+    scheduler, worker = services["scheduler"], services["worker"]
+    for service in (scheduler, worker):
+        assert service["profiles"] == ["dask"] and service["entrypoint"] == ["dask"]
+        assert service["build"]["target"] == "prod" and service["image"] == "demo-project:prod"
+        assert service["read_only"] is True and service["mem_limit"]
+        assert "/health" in " ".join(service["healthcheck"]["test"])
+    assert "user" not in scheduler  # the prod image's own non-root user
+    assert worker["user"] == "1000:1000"  # writes the predictions into the project folder
+    [port] = scheduler["ports"]  # the dashboard, on this machine only
+    assert (port["host_ip"], port["target"]) == ("127.0.0.1", 8787)
+    assert "--memory-limit=3GiB" in worker["command"] and "tcp://scheduler:8786" in worker["command"]
+    assert worker["depends_on"]["scheduler"]["condition"] == "service_healthy"
+    for name in ("bash", "jupyter"):
+        assert services[name]["environment"]["DASK_SCHEDULER_ADDRESS"] == "tcp://scheduler:8786"
 
 
 def test_dockerignore_keeps_secrets_and_outputs_out(rendered):
