@@ -201,9 +201,13 @@ def _validate(settings: Settings) -> None:
 
 def _validate_tune(tune: TuneSettings) -> None:
     if tune.method not in TUNE_METHODS:
-        raise ProjectError(f"tune.method must be one of {', '.join(TUNE_METHODS)}, got {tune.method!r}")
+        raise ProjectError(
+            f"tune.method must be one of {', '.join(TUNE_METHODS)}, got {tune.method!r}"
+        )
     if tune.metric is not None and (not isinstance(tune.metric, str) or not tune.metric):
-        raise ProjectError(f"tune.metric must be a scikit-learn scorer name or null, got {tune.metric!r}")
+        raise ProjectError(
+            f"tune.metric must be a scikit-learn scorer name or null, got {tune.metric!r}"
+        )
     for key, least in (("budget", 1), ("folds", 2)):
         value = getattr(tune, key)
         if isinstance(value, bool) or not isinstance(value, int) or value < least:

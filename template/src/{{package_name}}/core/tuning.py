@@ -44,7 +44,9 @@ def trial_count(tune: TuneSettings) -> int:
 def build_search(pipeline: Pipeline, task: str, tune: TuneSettings, seed: int) -> Any:
     """A scikit-learn search over the estimator arguments of tune.space, run by joblib."""
     if not tune.space:
-        raise ProjectError("tune.space is empty: give the estimator arguments to try in params.yaml")
+        raise ProjectError(
+            "tune.space is empty: give the estimator arguments to try in params.yaml"
+        )
     known = pipeline.named_steps[STEP].get_params()
     unknown = sorted(set(tune.space) - set(known))
     if unknown:
@@ -67,9 +69,7 @@ def trials(search: Any) -> list[dict[str, Any]]:
     results = search.cv_results_
     return [
         {
-            "params": {
-                name.removeprefix(f"{STEP}__"): value for name, value in params.items()
-            },
+            "params": {name.removeprefix(f"{STEP}__"): value for name, value in params.items()},
             "score": float(results["mean_test_score"][index]),
             "score_std": float(results["std_test_score"][index]),
             "rank": int(results["rank_test_score"][index]),
