@@ -10,16 +10,15 @@ from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 
 from ..errors import ProjectError
-from ..settings import TuneSettings
 
 # The scikit-learn scorers of the primary metrics (core.metrics.PRIMARY_METRIC).
 DEFAULT_SCORER = {"classification": "f1_macro", "regression": "neg_root_mean_squared_error"}
 STEP = "model"  # the pipeline's estimator step (core.model.build_pipeline)
 
 
-def scorer_name(task: str, tune: TuneSettings) -> str:
+def scorer_name(task: str, metric: str | None) -> str:
     """tune.metric, checked, or the task's primary metric."""
-    name = tune.metric or DEFAULT_SCORER[task]
+    name = metric or DEFAULT_SCORER[task]
     try:
         get_scorer(name)
     except ValueError:
@@ -30,38 +29,44 @@ def scorer_name(task: str, tune: TuneSettings) -> str:
     return name
 
 
-def trial_count(tune: TuneSettings) -> int:
+def trial_count(method: str, budget: int, space: dict[str, list]) -> int:
     """How many trials the search runs: the grid, or the budget (at most the grid)."""
-    grid = math.prod(len(values) for values in tune.space.values())
-    if tune.method == "grid" and grid > tune.budget:
+    grid = math.prod(len(values) for values in space.values())
+    if method == "grid" and grid > budget:
         raise ProjectError(
-            f"tune.space has {grid} combinations, more than tune.budget ({tune.budget}): "
+            f"tune.space has {grid} combinations, more than tune.budget ({budget}): "
             "raise the budget, shrink the space or use method: random"
         )
-    return min(grid, tune.budget)
+    return min(grid, budget)
 
 
-def build_search(pipeline: Pipeline, task: str, tune: TuneSettings, seed: int) -> Any:
-    """A scikit-learn search over the estimator arguments of tune.space, run by joblib."""
-    if not tune.space:
-        raise ProjectError(
-            "tune.space is empty: give the estimator arguments to try in params.yaml"
-        )
+def build_search(
+    pipeline: Pipeline,
+    task: str,
+    seed: int,
+    *,
+    method: str,
+    metric: str | None,
+    budget: int,
+    folds: int,
+    space: dict[str, list],
+) -> Any:
+    """A scikit-learn search over the estimator arguments in `space` (tune: in params.yaml)."""
+    if not space:
+        raise ProjectError("tune.space is empty: give the estimator arguments to try in params.yaml")
     known = pipeline.named_steps[STEP].get_params()
-    unknown = sorted(set(tune.space) - set(known))
+    unknown = sorted(set(space) - set(known))
     if unknown:
         raise ProjectError(
             f"tune.space: {', '.join(unknown)} not an argument of "
             f"{type(pipeline.named_steps[STEP]).__name__}"
         )
-    space = {f"{STEP}__{name}": values for name, values in tune.space.items()}
-    common = {"scoring": scorer_name(task, tune), "cv": tune.folds, "n_jobs": -1, "refit": False}
-    if tune.method == "grid":
-        trial_count(tune)
-        return GridSearchCV(pipeline, space, **common)
-    return RandomizedSearchCV(
-        pipeline, space, n_iter=trial_count(tune), random_state=seed, **common
-    )
+    grid = {f"{STEP}__{name}": values for name, values in space.items()}
+    common = {"scoring": scorer_name(task, metric), "cv": folds, "n_jobs": -1, "refit": False}
+    count = trial_count(method, budget, space)
+    if method == "grid":
+        return GridSearchCV(pipeline, grid, **common)
+    return RandomizedSearchCV(pipeline, grid, n_iter=count, random_state=seed, **common)
 
 
 def trials(search: Any) -> list[dict[str, Any]]:
