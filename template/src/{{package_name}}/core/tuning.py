@@ -53,7 +53,9 @@ def build_search(
 ) -> Any:
     """A scikit-learn search over the estimator arguments in `space` (tune: in params.yaml)."""
     if not space:
-        raise ProjectError("tune.space is empty: give the estimator arguments to try in params.yaml")
+        raise ProjectError(
+            "tune.space is empty: give the estimator arguments to try in params.yaml"
+        )
     known = pipeline.named_steps[STEP].get_params()
     unknown = sorted(set(space) - set(known))
     if unknown:
