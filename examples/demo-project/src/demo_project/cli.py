@@ -1,4 +1,4 @@
-"""Command line: `demo-project prepare | train | evaluate | predict | serve` (the Docker entrypoint).
+"""Command line: `demo-project prepare | train | tune | evaluate | predict | serve` (the Docker entrypoint).
 
 The edge only: options, a progress bar and one-line errors. `jobs` do the work (notebooks
 call them the same way) and load the heavy libraries, so `--help` answers at once.
@@ -76,6 +76,18 @@ def train(settings, data_path: Path | None, target: str | None, task: str | None
         raise click.UsageError("--data cannot be combined with --from-splits; pass it to `prepare`")
     settings = settings.override({"data.path": data_path, "data.target": target, "task": task})
     run_job("train", settings, from_splits=from_splits)
+
+
+@main.command()
+@console.scheduler_option
+@with_settings
+def tune(settings, **cluster) -> None:
+    """Search the `tune:` space of params.yaml, then train the best arguments like `train`.
+
+    Each trial is an MLflow run nested under one 'tune' run. The best model is registered as
+    a challenger if it beats the baseline; `evaluate` then decides on the champion.
+    """
+    run_job("tune", settings, **cluster)
 
 
 @main.command()

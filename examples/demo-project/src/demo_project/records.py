@@ -62,3 +62,15 @@ class PredictionRecord:
     rows: int
     model: str
     output: Path
+
+
+@dataclass(frozen=True)
+class TuneRecord:
+    """`tune`: the search's MLflow run, its best trial, and the model `train` made of it."""
+
+    run_id: str
+    metric: str
+    trials: int
+    best_params: dict
+    best_score: float
+    trained: RunRecord

@@ -15,6 +15,7 @@ from .errors import ProjectError
 
 TASKS = ("auto", "classification", "regression")
 ESTIMATORS = ("hist_gradient_boosting", "random_forest", "linear")
+TUNE_METHODS = ("random", "grid")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,15 @@ class ModelSettings:
 
 
 @dataclass(frozen=True)
+class TuneSettings:
+    method: str = "random"  # random: `budget` sampled trials; grid: every combination
+    metric: str | None = None  # a scikit-learn scorer name; None: the task's primary metric
+    budget: int = 8  # the most trials a search may run
+    folds: int = 3  # cross-validation folds of the training split, per trial
+    space: dict[str, Any] = field(default_factory=dict)  # estimator argument: values to try
+
+
+@dataclass(frozen=True)
 class OutputSettings:
     model_dir: Path = Path("models/model")
     run_info: Path = Path("models/run.json")
@@ -55,6 +65,7 @@ class Settings:
     task: str = "auto"
     split: SplitSettings = field(default_factory=SplitSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
+    tune: TuneSettings = field(default_factory=TuneSettings)
     outputs: OutputSettings = field(default_factory=OutputSettings)
 
     def override(self, changes: Mapping[str, Any]) -> Settings:
@@ -83,6 +94,7 @@ _SECTIONS = {
     "data": DataSettings,
     "split": SplitSettings,
     "model": ModelSettings,
+    "tune": TuneSettings,
     "outputs": OutputSettings,
 }
 
@@ -184,6 +196,29 @@ def _validate(settings: Settings) -> None:
         )
     if not isinstance(settings.model.params, dict):
         raise ProjectError("model.params must be a mapping of estimator arguments")
+    _validate_tune(settings.tune)
+
+
+def _validate_tune(tune: TuneSettings) -> None:
+    if tune.method not in TUNE_METHODS:
+        raise ProjectError(
+            f"tune.method must be one of {', '.join(TUNE_METHODS)}, got {tune.method!r}"
+        )
+    if tune.metric is not None and (not isinstance(tune.metric, str) or not tune.metric):
+        raise ProjectError(
+            f"tune.metric must be a scikit-learn scorer name or null, got {tune.metric!r}"
+        )
+    for key, least in (("budget", 1), ("folds", 2)):
+        value = getattr(tune, key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ProjectError(f"tune.{key} must be an integer of at least {least}, got {value!r}")
+    if not isinstance(tune.space, dict) or not all(
+        isinstance(name, str) and isinstance(values, list) and values
+        for name, values in tune.space.items()
+    ):
+        raise ProjectError(
+            "tune.space must map estimator arguments to lists of values, e.g. {max_depth: [4, 8]}"
+        )
 
 
 def as_params(settings: Settings) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Dask: partitioned `predict` on a real cluster of processes, equal to single-process `predict`.
+"""Dask: partitioned `predict` (equal to single-process `predict`) and `tune` on a real cluster.
 
 One local cluster (a scheduler and two worker processes) serves the module; its workers
 import the project like any worker of a real cluster does.
@@ -8,6 +8,7 @@ import fastparquet
 import pandas as pd
 import pytest
 from distributed import LocalCluster
+from mlflow.tracking import MlflowClient
 
 from demo_project import jobs
 from demo_project.errors import ProjectError
@@ -90,3 +91,22 @@ def test_an_unreachable_scheduler_is_one_line(table, monkeypatch):
     with pytest.raises(ProjectError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         jobs.predict(settings, "parts", "out", scheduler="tcp://127.0.0.1:9")
     assert not (table / "out").exists()
+
+
+def test_tune_runs_its_trials_on_the_cluster_and_trains_the_best(project, scheduler):
+    settings = read_params("params.yaml").override(
+        {"tune.method": "grid", "tune.folds": 2, "tune.space": {"max_depth": [2, 8]}}
+    )
+    record = jobs.tune(settings, scheduler=scheduler)
+    assert record.trials == 2 and record.metric == "f1_macro"
+    assert record.best_params["max_depth"] in (2, 8) and 0 < record.best_score <= 1
+    client = MlflowClient()
+    children = client.search_runs(
+        [client.get_run(record.run_id).info.experiment_id],
+        f"tags.mlflow.parentRunId = '{record.run_id}'",
+    )
+    assert sorted(run.data.params["max_depth"] for run in children) == ["2", "8"]
+    assert all("f1_macro" in run.data.metrics for run in children)
+    trained = client.get_run(record.trained.run_id).data.params
+    assert trained["model.params.max_depth"] == str(record.best_params["max_depth"])
+    assert record.trained.version == 1  # registered as a challenger, like `train`

@@ -234,3 +234,18 @@ def test_predict_with_the_champion_from_the_registry(trained):
     record = jobs.predict(settings, source, "out.parquet", model=tracking.champion_uri())
     assert record.model == tracking.champion_uri()
     assert len(pd.read_parquet("out.parquet")) == len(pd.read_parquet(source))
+
+
+def test_tune_logs_each_trial_and_trains_the_best(settings):
+    settings = settings.override(
+        {"tune.method": "grid", "tune.folds": 2, "tune.space": {"min_samples_leaf": [1, 20]}}
+    )
+    record = jobs.tune(settings)  # the trials in local processes
+    assert record.trials == 2 and record.best_params["min_samples_leaf"] in (1, 20)
+    client = MlflowClient()
+    experiment = client.get_run(record.run_id).info.experiment_id
+    children = client.search_runs([experiment], f"tags.mlflow.parentRunId = '{record.run_id}'")
+    assert sorted(run.data.params["min_samples_leaf"] for run in children) == ["1", "20"]
+    assert record.trained == files.read_run_record(settings.outputs.run_info)
+    logged = client.get_run(record.trained.run_id).data.params
+    assert logged["model.params.min_samples_leaf"] == str(record.best_params["min_samples_leaf"])

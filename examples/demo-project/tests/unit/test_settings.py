@@ -67,6 +67,11 @@ def test_overrides_are_checked_like_params_yaml(changes, message):
         ({"split": {"seed": "x"}}, "seed must be an integer"),
         ({"model": {"estimator": "svm"}}, "estimator must be one of"),
         ({"model": {"params": [1]}}, "model.params"),
+        ({"tune": {"method": "bayes"}}, "tune.method must be one of"),
+        ({"tune": {"budget": 0}}, "tune.budget must be an integer of at least 1"),
+        ({"tune": {"folds": 1}}, "tune.folds must be an integer of at least 2"),
+        ({"tune": {"space": {"max_depth": 4}}}, "tune.space must map"),
+        ({"tune": {"metric": 3}}, "tune.metric must be"),
     ],
 )
 def test_invalid_settings_say_what_is_wrong(raw, message):

@@ -56,8 +56,19 @@ def client(scheduler: str) -> Iterator[Any]:
         connected = Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
     except (OSError, TimeoutError, ValueError) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if scheduler == os.environ.get(ADDRESS_VARIABLE, "").strip():
+            detail += f" (the {ADDRESS_VARIABLE} cluster: start it, or pass --scheduler local)"
         raise ProjectError(f"cannot reach the Dask scheduler at {scheduler}: {detail}") from error
     with connected:
         workers = len(connected.scheduler_info().get("workers", {}))
         log.info("Connected to the Dask scheduler at %s (%d workers)", scheduler, workers)
         yield connected
+
+
+@contextmanager
+def joblib_on(scheduler: str) -> Iterator[None]:
+    """Run joblib's parallel work (scikit-learn's searches) on the Dask cluster."""
+    import joblib
+
+    with client(scheduler), joblib.parallel_config(backend="dask"):
+        yield

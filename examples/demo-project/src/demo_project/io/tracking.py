@@ -132,6 +132,13 @@ def run(
             signal.signal(signal.SIGTERM, previous)
 
 
+def log_trial(name: str, params: dict[str, Any], metrics: dict[str, float]) -> None:
+    """One trial of a search, as a run nested under the active run."""
+    with redirect_stderr(_DebugLog()), mlflow.start_run(run_name=name, nested=True):
+        log_params(params)
+        log_metrics(metrics)
+
+
 def set_tags(tags: dict[str, str]) -> None:
     mlflow.set_tags(tags)
 

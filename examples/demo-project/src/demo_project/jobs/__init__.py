@@ -1,4 +1,4 @@
-"""The jobs: prepare, train, evaluate, predict and serve as plain functions.
+"""The jobs: prepare, train, tune, evaluate, predict and serve as plain functions.
 
 Each takes the settings (and the few arguments of one call), reports its steps to an
 optional progress callback, and returns a typed record (`records`). The commands and
@@ -19,6 +19,7 @@ from .prepare import prepare
 from .progress import Progress, Step
 from .serve import serve
 from .train import train
+from .tune import tune
 
 __all__ = [
     "Progress",
@@ -30,4 +31,5 @@ __all__ = [
     "promote_version",
     "serve",
     "train",
+    "tune",
 ]
