@@ -26,6 +26,8 @@ DASK_SERVICES = {"scheduler", "worker"}
 
 def services_of(answers: dict) -> set[str]:
     return SERVICES | (DASK_SERVICES if answers.get("use_dask") else set())
+
+
 BIN = Path(sys.executable).parent
 
 
@@ -183,7 +185,9 @@ def test_dask_profile_runs_the_prod_image_non_root_within_limits(rendered):
     assert worker["user"] == "1000:1000"  # writes the predictions into the project folder
     [port] = scheduler["ports"]  # the dashboard, on this machine only
     assert (port["host_ip"], port["target"]) == ("127.0.0.1", 8787)
-    assert "--memory-limit=3GiB" in worker["command"] and "tcp://scheduler:8786" in worker["command"]
+    assert (
+        "--memory-limit=3GiB" in worker["command"] and "tcp://scheduler:8786" in worker["command"]
+    )
     assert worker["depends_on"]["scheduler"]["condition"] == "service_healthy"
     for name in ("bash", "jupyter"):
         assert services[name]["environment"]["DASK_SCHEDULER_ADDRESS"] == "tcp://scheduler:8786"
