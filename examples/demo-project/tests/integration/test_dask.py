@@ -1,13 +1,17 @@
 """Dask: partitioned `predict` (equal to single-process `predict`) and `tune` on a real cluster.
 
-One local cluster (a scheduler and two worker processes) serves the module; its workers
-import the project like any worker of a real cluster does.
+One cluster (a `dask scheduler` process and two `dask worker` processes) serves the module;
+its workers import the project like any worker of a real cluster does.
 """
+
+import subprocess
+import sys
+from pathlib import Path
 
 import fastparquet
 import pandas as pd
 import pytest
-from distributed import LocalCluster
+from distributed import Client
 from mlflow.tracking import MlflowClient
 
 from demo_project import jobs
@@ -17,11 +21,35 @@ from demo_project.io.params import read_params
 
 
 @pytest.fixture(scope="module")
-def scheduler():
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
-    ) as local:
-        yield local.scheduler_address
+def scheduler(tmp_path_factory):
+    """A scheduler and two workers, each its own process, started as on any machine.
+
+    The workers run in another folder than the tests: every path must reach them whole.
+    """
+    folder = tmp_path_factory.mktemp("cluster")
+    address_file = folder / "scheduler.json"
+    dask = str(Path(sys.executable).parent / "dask")
+    local = ["--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0"]
+    started = [
+        subprocess.Popen(
+            [dask, "scheduler", *local, "--port", "0", "--scheduler-file", address_file],
+            cwd=folder,
+        )
+    ]
+    worker = ["--nworkers", "2", "--nthreads", "1", "--memory-limit", "2GiB"]
+    started.append(
+        subprocess.Popen(
+            [dask, "worker", *local, *worker, "--scheduler-file", address_file], cwd=folder
+        )
+    )
+    try:
+        with Client(scheduler_file=str(address_file), timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+            yield client.scheduler.address
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(timeout=60)
 
 
 @pytest.fixture
