@@ -155,6 +155,22 @@ def test_runtime_dependencies_leave_the_server_and_tools_to_groups(rendered):
     assert "--no-default-groups" in (root / "Dockerfile").read_text()
 
 
+def test_dask_adds_the_distributed_runtime_and_the_scheduler_option(rendered):
+    """With use_dask, the prod image gets Dask (not pyarrow) and the commands --scheduler."""
+    answers, root = rendered
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    dependencies = pyproject["project"]["dependencies"]
+    dask = [dep for dep in dependencies if dep.startswith("dask")]
+    assert dask == (["dask[distributed]>=2026.1,<2027"] if answers["use_dask"] else [])
+    lock = (root / "uv.lock").read_text()
+    assert ('name = "distributed"' in lock) == answers["use_dask"]
+    cli = (root / "src" / "demo_project" / "cli.py").read_text()
+    assert cli.count("@console.scheduler_option") == (2 if answers["use_dask"] else 0)
+    assert "def tune(" in cli  # tune runs in local processes without Dask too
+    params = (root / "params.yaml").read_text()
+    assert "\ntune:\n" in params
+
+
 EXTENSION_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+$")
 
 
