@@ -37,6 +37,7 @@ def client(scheduler: str) -> Iterator[Any]:
     """
     from distributed import Client, LocalCluster
 
+    _quiet_library()
     if scheduler == LOCAL:
         workers = max(1, os.cpu_count() or 1)
         with (
@@ -72,3 +73,9 @@ def joblib_on(scheduler: str) -> Iterator[None]:
 
     with client(scheduler), joblib.parallel_config(backend="dask"):
         yield
+
+
+def _quiet_library() -> None:
+    """Warnings only, as io/logging.yaml says: importing `distributed` resets it to INFO."""
+    least = max(logging.WARNING, logging.getLogger().getEffectiveLevel())
+    logging.getLogger("distributed").setLevel(least)
