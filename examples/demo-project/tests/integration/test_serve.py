@@ -15,10 +15,9 @@ from fastapi.testclient import TestClient
 
 from demo_project import jobs
 from demo_project.cli import main
-from demo_project.errors import ProjectError
 from demo_project.io import tracking
 from demo_project.io.params import read_params
-from demo_project.jobs.serve import build_app, check_port_free, fetch_model
+from demo_project.jobs.serve import build_app, fetch_model
 
 JSON = {"Content-Type": "application/json"}
 
@@ -157,5 +156,6 @@ def test_a_port_in_use_is_refused_before_starting():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(ProjectError, match=f"cannot listen on 127.0.0.1:{port}"):
-            check_port_free("127.0.0.1", port)
+        result = CliRunner().invoke(main, ["serve", "--model", "none", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
