@@ -156,7 +156,8 @@ def test_a_killed_train_ends_killed_and_leaves_the_last_run_to_evaluate(project)
     with subprocess.Popen(args, cwd=project.root, env=project.env) as train:
         # Killed while its MLflow run is active (logging and registering the model): the
         # store is read directly, every 20 ms, so a fast machine cannot finish in between.
-        while train.poll() is None and not run_is_active(project.root / "mlflow.db"):
+        store = Path(project.env["MLFLOW_TRACKING_URI"].removeprefix("sqlite:///"))
+        while train.poll() is None and not run_is_active(store):
             time.sleep(0.02)
         assert train.poll() is None, "train ended before its MLflow run was seen active"
         train.send_signal(signal.SIGTERM)

@@ -30,7 +30,7 @@ def served(tmp_path_factory):
         patch.chdir(root)
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         patch.setenv("LOG_DIR", str(root / "logs"))
-        (root / "params.yaml").write_text("model:\n  params:\n    n_estimators: 20\n")
+        (root / "params.yaml").write_text("model:\n  params:\n    max_iter: 20\n")
         settings = read_params("params.yaml")
         jobs.train(settings)
         jobs.evaluate(settings)
