@@ -61,6 +61,14 @@ def test_a_number_forced_to_classification_is_refused_in_one_line(outcomes):
     assert "\n" not in error
 
 
+def test_a_single_class_target_is_refused_in_one_line(outcomes):
+    error = outcomes["single_class"]["error"]
+    assert error == (
+        "target 'status': the data has only the class 'active' in 1000 rows; a classifier"
+        " needs at least two classes (choose another target or add rows)"
+    )
+
+
 @pytest.mark.parametrize("table", ["passengers", "loans", "weather", "survey", "rare_classes"])
 def test_small_models_and_the_same_predictions_from_every_client(outcomes, table):
     assert outcomes[table]["model_bytes"] < MODEL_BYTES

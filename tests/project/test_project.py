@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
+import time
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 import yaml
@@ -132,6 +136,17 @@ def run_uv_lock_check(project):
     return run([uv_bin(), "lock", "--check"], cwd=project.root, env=project.env, check=False)
 
 
+def run_is_active(database: Path) -> bool:
+    """Whether the project's SQLite tracking store holds a RUNNING run (read-only, no MLflow)."""
+    if not database.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1)) as db:
+            return db.execute("SELECT 1 FROM runs WHERE status = 'RUNNING'").fetchone() is not None
+    except sqlite3.OperationalError:  # locked or not created yet: look again
+        return False
+
+
 def test_a_killed_train_ends_killed_and_leaves_the_last_run_to_evaluate(project):
     """SIGTERM (`docker stop`) in the middle of `train`: KILLED in MLflow, the last run intact."""
     project.cli("train")
@@ -139,11 +154,13 @@ def test_a_killed_train_ends_killed_and_leaves_the_last_run_to_evaluate(project)
     script = project.root / ".venv" / "bin" / project.slug
     args = [str(script), "train", "--target", "island"]
     with subprocess.Popen(args, cwd=project.root, env=project.env) as train:
-        # Killed while its MLflow run is active (logging and registering the model).
-        while train.poll() is None:
-            if "RUNNING" in json.loads(project.python(RUN_STATUSES).stdout):
-                train.send_signal(signal.SIGTERM)
-                break
+        # Killed while its MLflow run is active (logging and registering the model): the
+        # store is read directly, every 20 ms, so a fast machine cannot finish in between.
+        store = Path(project.env["MLFLOW_TRACKING_URI"].removeprefix("sqlite:///"))
+        while train.poll() is None and not run_is_active(store):
+            time.sleep(0.02)
+        assert train.poll() is None, "train ended before its MLflow run was seen active"
+        train.send_signal(signal.SIGTERM)
         assert train.wait() != 0
     assert (project.root / "models/run.json").read_bytes() == record
     statuses = json.loads(project.python(RUN_STATUSES).stdout)

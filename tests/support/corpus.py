@@ -103,6 +103,12 @@ def forced_classes():
     return frame, "price", "classification"
 
 
+def single_class():
+    frame = pd.DataFrame({"age": rng.integers(18, 90, ROWS), "plan": rng.choice(["a", "b"], ROWS)})
+    frame["status"] = "active"
+    return frame, "status", None
+
+
 TABLES = {
     "passengers": (passengers, ".csv"),
     "loans": (loans, ".csv"),
@@ -110,6 +116,7 @@ TABLES = {
     "survey": (survey, ".csv"),
     "rare_classes": (rare_classes, ".csv"),
     "forced_classes": (forced_classes, ".csv"),
+    "single_class": (single_class, ".csv"),
 }
 
 

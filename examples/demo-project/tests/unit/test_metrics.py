@@ -17,16 +17,16 @@ def test_regression_metrics():
     assert scores["rmse"] == pytest.approx((4 / 3) ** 0.5)
 
 
-def test_is_better_uses_the_task_direction():
-    assert is_better("classification", {"f1_macro": 0.9}, {"f1_macro": 0.8})
-    assert not is_better("classification", {"f1_macro": 0.7}, {"f1_macro": 0.8})
-    assert is_better("regression", {"rmse": 1.0}, {"rmse": 2.0})
-    assert not is_better("regression", {"rmse": 3.0}, {"rmse": 2.0})
-
-
 def test_classes_absent_from_the_held_out_rows_cause_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any warning fails the test
         scores = compute_metrics("classification", ["a", "a", "b"], ["a", "c", "b"])
     assert scores["balanced_accuracy"] == pytest.approx((1 / 2 + 1) / 2)  # recall of a and b
     assert scores["accuracy"] == pytest.approx(2 / 3)
+
+
+def test_is_better_uses_the_task_direction():
+    assert is_better("classification", {"f1_macro": 0.9}, {"f1_macro": 0.8})
+    assert not is_better("classification", {"f1_macro": 0.7}, {"f1_macro": 0.8})
+    assert is_better("regression", {"rmse": 1.0}, {"rmse": 2.0})
+    assert not is_better("regression", {"rmse": 3.0}, {"rmse": 2.0})

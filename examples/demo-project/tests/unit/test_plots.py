@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from demo_project.core.plots import MAX_CLASSES, OTHER, evaluation_figure
+from demo_project.core import plots
 
 
 def labelled_classes(count: int, length: int) -> list[str]:
@@ -44,7 +44,9 @@ def assert_readable(figure, axes, renderer):
 @pytest.mark.parametrize(("count", "length"), [(3, 6), (12, 40), (30, 40), (30, 6)])
 def test_confusion_matrices_stay_readable(count, length, tmp_path):
     classes = labelled_classes(count, length)
-    figure = evaluation_figure("classification", *predictions(classes, 5), "demo version 3: f1 0.9")
+    figure = plots.evaluation_figure(
+        "classification", *predictions(classes, 5), "demo version 3: f1 0.9"
+    )
     renderer = laid_out(figure)
     axes = figure.axes[0]
     assert_readable(figure, axes, renderer)
@@ -58,12 +60,12 @@ def test_more_classes_show_the_most_frequent_normalised_with_a_note():
     y_true, y_pred = predictions(classes, 4)
     y_true = np.concatenate([y_true, np.repeat(classes[:3], 10)])  # three frequent classes
     y_pred = np.concatenate([y_pred, np.repeat(classes[40:43], 10)])  # predicted as rare ones
-    figure = evaluation_figure("classification", y_true, y_pred, "demo version 4: f1 0.5")
+    figure = plots.evaluation_figure("classification", y_true, y_pred, "demo version 4: f1 0.5")
     renderer = laid_out(figure)
     axes = figure.axes[0]
     assert_readable(figure, axes, renderer)
     shown = [label.get_text() for label in axes.get_xticklabels()]
-    assert len(shown) == MAX_CLASSES + 1 and shown[-1] == OTHER
+    assert len(shown) == plots.MAX_CLASSES + 1 and shown[-1] == plots.OTHER
     assert set(classes[:3]) <= set(shown)
     assert "30 most frequent of 45 classes" in figure._supxlabel.get_text()
     matrix = axes.images[0].get_array()
@@ -74,7 +76,7 @@ def test_regression_ticks_are_round_and_titled(tmp_path):
     rng = np.random.default_rng(0)
     y_true = rng.normal(1234.567, 321.0, 200)
     y_pred = y_true + rng.normal(0, 50.0, 200)
-    figure = evaluation_figure("regression", y_true, y_pred, "demo version 2: rmse 49.8")
+    figure = plots.evaluation_figure("regression", y_true, y_pred, "demo version 2: rmse 49.8")
     laid_out(figure)
     assert figure._suptitle.get_text() == "demo version 2: rmse 49.8"
     for axes in figure.axes:

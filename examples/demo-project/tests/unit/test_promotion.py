@@ -1,11 +1,11 @@
 import pandas as pd
 import pytest
 
-from demo_project.core.promotion import against_baseline, baseline_model, decide
+from demo_project.core import promotion
 
 
 def test_without_a_champion_the_challenger_is_promoted():
-    decision = decide("classification", {"f1_macro": 0.4}, None)
+    decision = promotion.decide("classification", {"f1_macro": 0.4}, None)
     assert decision.promote
     assert "no champion yet" in decision.reason
 
@@ -22,13 +22,13 @@ def test_without_a_champion_the_challenger_is_promoted():
     ],
 )
 def test_the_challenger_must_score_at_least_as_well(task, metric, challenger, champion, promote):
-    decision = decide(task, {metric: challenger}, {metric: champion})
+    decision = promotion.decide(task, {metric: challenger}, {metric: champion})
     assert decision.promote is promote
     assert f"{challenger:.4f} vs the champion's {champion:.4f}" in decision.reason
 
 
 def test_a_champion_that_cannot_be_compared_keeps_the_alias():
-    decision = decide("classification", {"f1_macro": 0.99}, None, "it needs column 'age'")
+    decision = promotion.decide("classification", {"f1_macro": 0.99}, None, "it needs column 'age'")
     assert not decision.promote
     assert "it needs column 'age'" in decision.reason
 
@@ -44,7 +44,7 @@ def test_a_champion_that_cannot_be_compared_keeps_the_alias():
     ],
 )
 def test_a_model_must_beat_the_baseline(task, metric, model, baseline, registered):
-    decision = against_baseline(task, {metric: model}, {metric: baseline}, rows=40)
+    decision = promotion.against_baseline(task, {metric: model}, {metric: baseline}, rows=40)
     assert decision.promote is registered
     assert f"{metric} {model:.4f} vs {baseline:.4f}" in decision.reason
     assert "on 40 held-out rows" in decision.reason
@@ -52,7 +52,7 @@ def test_a_model_must_beat_the_baseline(task, metric, model, baseline, registere
 
 def test_the_baselines_are_the_most_frequent_class_and_the_mean():
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
-    classes = baseline_model("classification").fit(frame, ["a", "a", "a", "b"])
+    classes = promotion.baseline_model("classification").fit(frame, ["a", "a", "a", "b"])
     assert list(classes.predict(frame)) == ["a"] * 4
-    values = baseline_model("regression").fit(frame, [1.0, 2.0, 3.0, 6.0])
+    values = promotion.baseline_model("regression").fit(frame, [1.0, 2.0, 3.0, 6.0])
     assert list(values.predict(frame)) == [3.0] * 4

@@ -70,7 +70,7 @@ def text_as_str(frame: pd.DataFrame) -> pd.DataFrame:
     Files written by pyarrow come back from fastparquet with text columns as objects that
     hold None for missing values; the pipeline's imputers expect NaN.
     """
-    for name in frame.select_dtypes(include="object").columns:
+    for name in [name for name, dtype in frame.dtypes.items() if dtype.kind == "O"]:
         if frame[name].dropna().map(type).eq(str).all():
             frame[name] = frame[name].astype("str")
     return frame

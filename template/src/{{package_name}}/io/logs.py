@@ -22,6 +22,20 @@ QUIET_LIBRARIES = {
 }
 
 
+def _logging_warnings() -> None:
+    """Python warnings as log records: once per message, without the file that raised them."""
+    seen: set[tuple[str, str]] = set()
+    logger = logging.getLogger("py.warnings")
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        key = (category.__name__, str(message))
+        if key not in seen:
+            seen.add(key)
+            logger.warning("%s: %s", *key)
+
+    warnings.showwarning = show
+
+
 def configure_logging(level: str | None = None) -> None:
     """Configure console and rotating-file logging; LOG_LEVEL and LOG_DIR override.
 
@@ -36,26 +50,12 @@ def configure_logging(level: str | None = None) -> None:
         raise ProjectError(f"LOG_LEVEL must be one of {', '.join(LEVELS)}, got {level!r}")
     for name, value in QUIET_LIBRARIES.items():
         os.environ.setdefault(name, value)
+    _logging_warnings()
     log_dir = Path(os.environ.get("LOG_DIR", "logs"))
     log_dir.mkdir(parents=True, exist_ok=True)
     file_handler = config["handlers"]["file"]
     file_handler["filename"] = str(log_dir / Path(file_handler["filename"]).name)
-    config["root"]["level"] = level
     for logger in config.get("loggers", {}).values():
         logger["level"] = max(logger.get("level", level), level, key=LEVELS.index)
+    config["root"]["level"] = level
     logging.config.dictConfig(config)
-    _logging_warnings()
-
-
-def _logging_warnings() -> None:
-    """Python warnings as log records: once per message, without the file that raised them."""
-    seen: set[tuple[str, str]] = set()
-    logger = logging.getLogger("py.warnings")
-
-    def show(message, category, filename, lineno, file=None, line=None) -> None:
-        key = (category.__name__, str(message))
-        if key not in seen:
-            seen.add(key)
-            logger.warning("%s: %s", *key)
-
-    warnings.showwarning = show

@@ -39,6 +39,17 @@ def locate_params(path: Path | str | None) -> Path | None:
     return None
 
 
+def with_settings(command):
+    """Read the settings when the command runs (so `--help` works whatever the file holds)."""
+
+    @click.pass_context
+    @functools.wraps(command)
+    def wrapper(ctx: click.Context, *args, **kwargs):
+        return command(read_params(locate_params(ctx.obj)), *args, **kwargs)
+
+    return wrapper
+
+
 def read_params(path: Path | str | None = DEFAULT_PARAMS) -> Settings:
     """Read the settings file (it must exist); None means the built-in defaults."""
     if path is None:
@@ -57,14 +68,3 @@ def read_params(path: Path | str | None = DEFAULT_PARAMS) -> Settings:
         return settings_from_dict(raw)
     except ProjectError as error:
         raise ProjectError(f"{path}: {error}") from error
-
-
-def with_settings(command):
-    """Read the settings when the command runs (so `--help` works whatever the file holds)."""
-
-    @click.pass_context
-    @functools.wraps(command)
-    def wrapper(ctx: click.Context, *args, **kwargs):
-        return command(read_params(locate_params(ctx.obj)), *args, **kwargs)
-
-    return wrapper

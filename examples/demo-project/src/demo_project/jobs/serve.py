@@ -110,6 +110,12 @@ def app_from_environment():
     from ..io.logs import configure_logging
 
     configure_logging(None)
+    if "OMP_NUM_THREADS" not in os.environ:
+        # One thread per worker, one worker per core: the model's thread pool (OpenMP)
+        # would compete with the other workers, and small requests gain nothing from it.
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
     version = os.environ.get(MODEL_VERSION_VARIABLE) or None
     return build_app(os.environ[MODEL_PATH_VARIABLE], version=version)
 
