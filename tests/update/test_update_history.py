@@ -7,9 +7,10 @@ tagged above the newest release) and check: no edit lost, no conflict, the answe
 the new version, the project equal to a fresh copy apart from the edits.
 
 Releases keep coming, so what costs minutes runs once per answer set, from the newest
-release on the latest Copier: the updated project installs, passes its own tests and its
-own hooks. (Every older release's update is byte-equal to a fresh copy plus the edits, so
-it would install and pass the same.)
+release on the latest Copier: the updated project installs, passes its own unit tests and
+its own hooks, and trains with the user's edited params.yaml. (Every update is byte-equal to
+a fresh copy plus the edits, and tests/project runs a fresh copy's whole suite, so the
+integration tests would pass the same.)
 """
 
 from __future__ import annotations
@@ -257,13 +258,20 @@ def test_update_from_release_keeps_every_edit(
 def test_the_update_from_the_newest_release_installs_and_passes_its_tests_and_hooks(
     fresh, updated, answer_set, tmp_path
 ):
+    """The updated project installs from its lock, its unit tests (which import every edited
+    module) and its hooks pass. Its integration tests are left to tests/project: the update
+    tests prove the updated files equal a fresh copy plus the user's edits byte for byte, and
+    tests/project runs a fresh copy's whole suite for each answer set. `train` runs on the
+    user's edited params.yaml."""
     update = updated(NEWEST, answer_set, LATEST)
     check_and_resolve_conflicts(update, expected_after(update, fresh(answer_set)))
     project = Project(update["root"], tmp_path)
     project.install()
-    outcome = project.uv("pytest", "-q", "-p", "no:cacheprovider")
+    outcome = project.uv("pytest", "-q", "-p", "no:cacheprovider", "tests/unit")
     assert " passed" in outcome.stdout and "failed" not in outcome.stdout
     assert_hooks_pass_unchanged(project)
+    trained = project.cli("train")
+    assert "registered version 1" in trained.stdout + trained.stderr
 
 
 # ─── v0.2.0 -> HEAD: edits where the new layers reshape the package ─────────
@@ -326,4 +334,5 @@ def test_update_from_v0_2_0_keeps_edits_across_the_new_layers(template, tmp_path
     project.install()
     assert project.cli("hello").stdout.strip() == "hello from the team"
     outcome = project.uv("pytest", "-q", "-p", "no:cacheprovider", "tests/unit")
+    project.cli("train")
     assert " passed" in outcome.stdout and "failed" not in outcome.stdout

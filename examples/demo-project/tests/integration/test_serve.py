@@ -4,7 +4,9 @@ The app under test is the one `serve` runs in each worker (MLflow's scoring app 
 project's strict request checks), called in process through FastAPI's TestClient.
 """
 
+import asyncio
 import json
+import os
 import socket
 
 import numpy as np
@@ -17,7 +19,13 @@ from demo_project import jobs
 from demo_project.cli import main
 from demo_project.io import tracking
 from demo_project.io.params import read_params
-from demo_project.jobs.serve import build_app, fetch_model
+from demo_project.jobs.serve import (
+    THREAD_VARIABLES,
+    build_app,
+    fetch_model,
+    listening_socket,
+    share_cores,
+)
 
 JSON = {"Content-Type": "application/json"}
 
@@ -170,3 +178,40 @@ def test_a_port_in_use_is_refused_before_starting():
         result = CliRunner().invoke(main, ["serve", "--model", "none", "--port", str(port)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+
+
+def test_connections_are_accepted_without_nagle_delays():
+    """Small responses go out at once instead of waiting for the client's delayed ACK."""
+
+    async def accepted_nodelay() -> int:
+        listener = listening_socket("127.0.0.1", 0)
+        flags = []
+
+        async def on_connect(reader, writer):
+            connection = writer.get_extra_info("socket")
+            flags.append(connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(on_connect, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection(*listener.getsockname())
+            while not flags:
+                await asyncio.sleep(0.01)
+            writer.close()
+        return flags[0]
+
+    assert asyncio.run(accepted_nodelay()) != 0
+
+
+def test_workers_share_the_cores_and_a_users_setting_wins(monkeypatch):
+    for variable in THREAD_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.delattr(os, "process_cpu_count", raising=False)
+    share_cores(2)
+    assert os.environ["OMP_NUM_THREADS"] == os.environ["OPENBLAS_NUM_THREADS"] == "2"
+    assert os.environ["MKL_NUM_THREADS"] == "3"
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    share_cores(8)  # more workers than cores: one thread each, never none
+    assert os.environ["OMP_NUM_THREADS"] == "1"

@@ -70,8 +70,8 @@ def text_as_str(frame: pd.DataFrame) -> pd.DataFrame:
     Files written by pyarrow come back from fastparquet with text columns as objects that
     hold None for missing values; the pipeline's imputers expect NaN.
     """
-    for name in [name for name, dtype in frame.dtypes.items() if dtype.kind == "O"]:
-        if frame[name].dropna().map(type).eq(str).all():
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_object_dtype(dtype) and frame[name].dropna().map(type).eq(str).all():
             frame[name] = frame[name].astype("str")
     return frame
 

@@ -31,7 +31,8 @@ class StrictRequests:
 
     Checks, in order: the Content-Type (415), the size (413), the body's syntax and shape
     (400), the columns against the model's signature (400, every mismatch named). A request
-    that passes goes to MLflow's handler unchanged. Any error MLflow still returns loses its
+    that passes goes to MLflow's handler (a CSV body as the same table in JSON: `as_json`).
+    Any error MLflow still returns loses its
     stack trace; an unexpected failure is a 500 with a generic message (the details go to the
     server's log). Responses name the served model version in `X-Model-Version`.
     """
