@@ -11,6 +11,7 @@ never a stack trace.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -77,13 +78,10 @@ def serve(
         timeout_graceful_shutdown=timeout,
     )
     log.info("Listening on http://%s:%d with %d worker(s)", host, port, workers)
-    with listener:
-        try:
-            # Worker processes even for one: they start after share_cores, so the model's
-            # thread pools read its settings (this process loaded them long before).
-            Multiprocess(config, sockets=[listener]).run()
-        except KeyboardInterrupt:  # Ctrl+C: the workers have stopped
-            pass
+    # Worker processes even for one: they start after share_cores, so the model's thread
+    # pools read its settings (this process loaded them long before). Ctrl+C stops them.
+    with listener, contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[listener]).run()
 
 
 def share_cores(workers: int) -> None:
