@@ -1,6 +1,6 @@
 """The generated GitHub workflows, run for real with `act` on the local Docker engine.
 
-For the default answers and one other combination (no DVC, proprietary licence, ECR), generated
+For the default answers and one other combination (no DVC, no Dask, proprietary licence, ECR), generated
 from a local copy of Berth tagged like releases.yml says plus a newer release above it:
 every job of ci.yml passes (hooks, tests, images and the compose smoke test), release.yml
 builds the prod image and pushes its tags to a local registry (for ECR after assuming the
@@ -31,7 +31,12 @@ from support.updates import release_working_tree
 
 COMBINATIONS = {
     "defaults": {},
-    "nodvc-proprietary-ecr": {"use_dvc": "false", "license": "proprietary", "registry": "ecr"},
+    "nodvc-nodask-proprietary-ecr": {
+        "use_dvc": "false",
+        "use_dask": "false",
+        "license": "proprietary",
+        "registry": "ecr",
+    },
 }
 NEW_RELEASE_LINE = "Updated by the template's newest release."
 

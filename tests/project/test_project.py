@@ -19,7 +19,12 @@ from support.rendering import CUSTOM_ANSWERS
 # The defaults, and the shared custom answers plus the questions later releases brought.
 ANSWER_SETS = {
     "defaults": {},
-    "custom": {**CUSTOM_ANSWERS, "author_email": "ada@example.org", "use_dvc": False},
+    "custom": {
+        **CUSTOM_ANSWERS,
+        "author_email": "ada@example.org",
+        "use_dvc": False,
+        "use_dask": False,
+    },
 }
 
 MLFLOW_RUN_QUERY = """
