@@ -51,10 +51,10 @@ from distributed import Client
 def counts(dask_scheduler):
     return {name: sum(prefix.state_counts.values())
             for name, prefix in dask_scheduler.task_prefixes.items()}
-with Client("%s", timeout="60s") as client:
+with Client("SCHEDULER", timeout="60s") as client:
     print(json.dumps({"workers": len(client.scheduler_info()["workers"]),
                       "tasks": client.run_on_scheduler(counts)}))
-""" % SCHEDULER
+""".replace("SCHEDULER", SCHEDULER)
 
 
 class DaskStack(SharedStack):
