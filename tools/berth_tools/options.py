@@ -42,6 +42,7 @@ class Adds:
 NOTHING = Adds()
 LICENSE = Adds(files=("LICENSE",))
 GITHUB_RELEASE = ".github/workflows/release.yml"
+AWS_BATCH = tuple(f"deploy/aws-batch/{name}" for name in ("train.json", "predict.json", "fill.py"))
 
 OPTIONS: dict[str, dict[Any, Adds]] = {
     "python_version": {"3.13": NOTHING, "3.12": NOTHING, "3.11": NOTHING},
@@ -91,7 +92,7 @@ OPTIONS: dict[str, dict[Any, Adds]] = {
     },
     "registry": {
         "ghcr": Adds(files=(GITHUB_RELEASE,), absent=("Amazon ECR", "AWS_")),
-        "ecr": Adds(files=(GITHUB_RELEASE,), absent=("ghcr.io",)),
+        "ecr": Adds(files=(GITHUB_RELEASE, *AWS_BATCH), absent=("ghcr.io",)),
         "none": Adds(absent=("ghcr.io", "Amazon ECR", "AWS_")),
     },
     "use_devcontainer": {
