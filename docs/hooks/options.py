@@ -11,7 +11,7 @@ from typing import Any
 
 from berth_migrations.config import load_copier_config, questions
 from berth_tools import ROOT
-from berth_tools.options import OPTIONS, Adds
+from berth_tools.options import OPTIONS, TOGETHER, Adds
 
 MARKER = "<!-- options-table -->"
 
@@ -60,6 +60,10 @@ def options_markdown() -> str:
             )
         values = OPTIONS.get(name, {})
         effects = [_adds(_label(spec, value), entry) for value, entry in values.items()]
+        for condition, entry in TOGETHER:
+            if name in condition:
+                others = [f"`{other}` = {_code(value)}" for other, value in condition.items()]
+                effects.append(_adds(" and ".join(others) + " together", entry))
         effects = [line for line in effects if line]
         if effects:
             lines += ["- What an answer changes (the other answers add nothing):", *effects]

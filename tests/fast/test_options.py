@@ -72,9 +72,7 @@ def test_manifest_files_are_exactly_the_conditional_files_of_every_combination()
 
 
 def test_every_conditional_template_file_is_declared():
-    declared = {
-        path for values in options.OPTIONS.values() for e in values.values() for path in e.files
-    }
+    declared = options.declared_files()
     conditional = set().union(*(rendered_paths(a) for a in EVERY_COMBINATION)) - (
         options.unconditional_files(PACKAGE)
     )

@@ -12,6 +12,9 @@ that stands for every other). A value's `Adds` says
     absent  text that appears nowhere in a project with this answer (no file name, no
             content; the answers file records the answer itself)
 
+Files that only two answers together add (the Dask resources for Kubernetes) are in
+TOGETHER, with those answers.
+
 Who reads it: the render tests (each combination's exact file set, its lock, the absent
 text), the answer matrix (its values), relock (one lock per variant) and the options page
 of the docs. copier.yml computes `lock_variant` itself, since Copier cannot import this;
@@ -42,6 +45,7 @@ class Adds:
 NOTHING = Adds()
 LICENSE = Adds(files=("LICENSE",))
 GITHUB_RELEASE = ".github/workflows/release.yml"
+AWS_BATCH = tuple(f"deploy/aws-batch/{name}" for name in ("train.json", "predict.json", "fill.py"))
 
 OPTIONS: dict[str, dict[Any, Adds]] = {
     "python_version": {"3.13": NOTHING, "3.12": NOTHING, "3.11": NOTHING},
@@ -91,7 +95,7 @@ OPTIONS: dict[str, dict[Any, Adds]] = {
     },
     "registry": {
         "ghcr": Adds(files=(GITHUB_RELEASE,), absent=("Amazon ECR", "AWS_")),
-        "ecr": Adds(files=(GITHUB_RELEASE,), absent=("ghcr.io",)),
+        "ecr": Adds(files=(GITHUB_RELEASE, *AWS_BATCH), absent=("ghcr.io",)),
         "none": Adds(absent=("ghcr.io", "Amazon ECR", "AWS_")),
     },
     "use_devcontainer": {
@@ -120,6 +124,26 @@ OPTIONS: dict[str, dict[Any, Adds]] = {
 }
 
 
+# What two or more answers add only together: (those answers, what they add). Their files
+# count as the answers' conditional files everywhere the manifest's files do.
+TOGETHER: tuple[tuple[dict[str, Any], Adds], ...] = (
+    (
+        {"use_kubernetes": True, "use_dask": True},
+        Adds(
+            files=tuple(
+                f"deploy/k8s/dask/{name}"
+                for name in (
+                    "kustomization.yaml",
+                    "shared-pvc.yaml",
+                    "dask-cluster.yaml",
+                    "predict-daskjob.yaml",
+                )
+            )
+        ),
+    ),
+)
+
+
 def adds(answers: dict[str, Any]) -> Iterator[Adds]:
     """The entries of the answers the manifest knows, in manifest order."""
     for name, values in OPTIONS.items():
@@ -132,11 +156,24 @@ def lock_variant(answers: dict[str, Any]) -> str:
     return "-".join(entry.lock for entry in adds(answers) if entry.lock) or "base"
 
 
+def adds_together(answers: dict[str, Any]) -> Iterator[Adds]:
+    """The entries of TOGETHER whose answers are all among `answers`."""
+    for condition, entry in TOGETHER:
+        if all(name in answers and answers[name] == value for name, value in condition.items()):
+            yield entry
+
+
 def conditional_files(answers: dict[str, Any], package_name: str) -> set[str]:
     """The files these answers add (rendered paths)."""
-    return {
-        path.format(package_name=package_name) for entry in adds(answers) for path in entry.files
-    }
+    entries = [*adds(answers), *adds_together(answers)]
+    return {path.format(package_name=package_name) for entry in entries for path in entry.files}
+
+
+def declared_files() -> set[str]:
+    """Every file some answer, or some answers together, add (`{package_name}` unfilled)."""
+    entries = [e for values in OPTIONS.values() for e in values.values()]
+    entries += [entry for _, entry in TOGETHER]
+    return {path for entry in entries for path in entry.files}
 
 
 def absent_text(answers: dict[str, Any]) -> set[str]:
