@@ -127,9 +127,9 @@ def test_dask_local_workers_sets_the_size_of_the_local_cluster(monkeypatch):
         assert len(client.scheduler_info()["workers"]) == 1
     for wrong in ("0", "two"):
         monkeypatch.setenv(cluster.WORKERS_VARIABLE, wrong)
-        with pytest.raises(ProjectError, match=f"DASK_LOCAL_WORKERS='{wrong}': give a number"):
-            with cluster.client(cluster.LOCAL):
-                pass
+        refused = pytest.raises(ProjectError, match=f"DASK_LOCAL_WORKERS='{wrong}': give a number")
+        with refused, cluster.client(cluster.LOCAL):
+            pass
 
 
 def test_tune_runs_its_trials_on_the_cluster_and_trains_the_best(project, scheduler):
