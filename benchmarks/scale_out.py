@@ -89,9 +89,9 @@ class Bench:
         return [self.python, "-m", package, "--params", str(params or self.params), *args]
 
     def probe(self, *args: str, env: dict | None = None) -> dict:
-        result = run(
-            [self.python, PROBE, *args], cwd=self.work, env=env or self.env, timeout=TIMEOUT
-        )
+        # -P: benchmarks/ stays off sys.path, where scale_out.py would shadow a package so named
+        command = [self.python, "-P", PROBE, *args]
+        result = run(command, cwd=self.work, env=env or self.env, timeout=TIMEOUT)
         return json.loads(result.stdout)
 
     def sampled(self, name: str, command: list[str], env: dict | None = None) -> dict:

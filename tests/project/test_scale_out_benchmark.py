@@ -26,9 +26,6 @@ TUNE = re.compile(
     r"\| (?P<search>\d+|-) \| (?P<client>\d+) \| (?P<workers>[\d, ]+|-) \| (?P<limit>\d+) \|$",
     re.M,
 )
-GROWTH = re.compile(
-    rf"^\| (?P<name>[^|]+?) \| {NUMBER} \| {NUMBER} \| {NUMBER}x \| {NUMBER}x \|$", re.M
-)
 SCENARIOS = {
     "floor: score in one process, no I/O",
     "predict, one process",
@@ -47,7 +44,7 @@ def test_the_scale_out_benchmark_reports_every_scenario_and_writes_its_block(tmp
 
     result = run(
         python(
-            SCRIPT, "--rows", "8000", "16000", "--partitions", "4", "--train-rows", "3000",
+            SCRIPT, "--rows", "20000", "--partitions", "4", "--train-rows", "2000",
             "--tune-rows", "2000", "--tune-budget", "2", "--tune-folds", "2",
             "--write-docs", "--docs", page,
         ),
@@ -58,7 +55,7 @@ def test_the_scale_out_benchmark_reports_every_scenario_and_writes_its_block(tmp
     out = result.stdout
     rows = [match.groupdict() for match in PREDICT.finditer(out)]
     assert {(row["rows"], row["name"]) for row in rows} == {
-        (size, name) for size in ("8,000", "16,000") for name in SCENARIOS
+        ("20,000", name) for name in SCENARIOS
     }, out
     for row in rows:
         assert number(row["rate"]) > 0 and number(row["client"]) > 0, row
@@ -67,13 +64,12 @@ def test_the_scale_out_benchmark_reports_every_scenario_and_writes_its_block(tmp
         cluster = row["name"].endswith("2 workers")
         assert (len(row["workers"].split(",")) == 2) if cluster else row["workers"] == "-", row
         assert (row["limit"] != "-") == cluster, row
-    assert {match["name"] for match in GROWTH.finditer(out)} == SCENARIOS, out
+    assert "time x (rows x" not in out  # the growth table needs two sizes
     tuned = {match["name"]: match for match in TUNE.finditer(out)}
     assert set(tuned) == {"tune, 1 worker", "tune, 2 workers"}, out
     assert len(tuned["tune, 2 workers"]["workers"].split(",")) == 2
     targets = [
-        "8,000 rows: 2 workers >= 1.7x one process",
-        "16,000 rows: 2 workers >= 1.7x one process",
+        "20,000 rows: 2 workers >= 1.7x one process",
         "client peak RSS < 1 GB",
         "workers within their memory limits",
         "tune: 2 workers >= 1.7x faster than 1",
