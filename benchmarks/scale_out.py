@@ -89,7 +89,7 @@ class Bench:
         return [self.python, "-m", package, "--params", str(params or self.params), *args]
 
     def probe(self, *args: str, env: dict | None = None) -> dict:
-        # -P: benchmarks/ stays off sys.path, where scale_out.py would shadow a package so named
+        # -P: imports skip the script's folder (scale_out.py would shadow a package so named)
         command = [self.python, "-P", PROBE, *args]
         result = run(command, cwd=self.work, env=env or self.env, timeout=TIMEOUT)
         return json.loads(result.stdout)
