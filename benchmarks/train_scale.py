@@ -34,30 +34,7 @@ import yaml
 from berth_tools import ROOT
 from support.commands import run
 
-TABLE = textwrap.dedent("""
-    import sys
-    import numpy as np
-    import pandas as pd
-
-    rows, path = int(sys.argv[1]), sys.argv[2]
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "customer": np.arange(rows) + 1_000_000,
-        "income": rng.normal(40_000, 9_000, rows),
-        "visits": rng.integers(0, 60, rows),
-        "city": rng.choice(["Oslo", "Lima", "Pune", "Kyiv", "Quito", "Accra"], rows),
-        "plan": rng.choice(["free", "pro", "team"], rows, p=[0.6, 0.3, 0.1]),
-        "job_title": [f"title {n}" for n in rng.zipf(1.3, rows) % 5000],
-        "signed_up": (pd.Timestamp("2019-01-01")
-                      + pd.to_timedelta(rng.integers(0, 2000, rows), unit="D")).strftime("%Y-%m-%d"),
-        "member": rng.choice([True, False], rows),
-    })
-    score = frame["visits"] / 15 + (frame["plan"] == "pro") + rng.normal(0, 1, rows)
-    frame["churned"] = np.where(score > 2.5, "yes", "no")
-    for name in ("income", "city", "job_title"):
-        frame.loc[rng.random(rows) < 0.05, name] = None
-    frame.to_parquet(path, index=False)
-    """)
+TABLE = Path(__file__).with_name("synthetic_table.py")  # run with the project's Python
 
 # The bare fit: the project's estimator and arguments, on the frame as codes and numbers.
 FLOOR = textwrap.dedent("""
@@ -149,7 +126,7 @@ def main() -> None:
             work.mkdir()
             shutil.copy(project / "params.yaml", work / "params.yaml")
             data = work / "table.parquet"
-            run([str(python), "-c", TABLE, str(rows), str(data)], timeout=options.timeout)
+            run([str(python), TABLE, str(rows), str(data)], timeout=options.timeout)
             floor = measure(
                 [str(python), "-c", FLOOR, str(data), "params.yaml"], work, options.timeout, env
             )

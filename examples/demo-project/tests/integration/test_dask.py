@@ -121,6 +121,17 @@ def test_an_unreachable_scheduler_is_one_line(table, monkeypatch):
     assert not (table / "out").exists()
 
 
+def test_dask_local_workers_sets_the_size_of_the_local_cluster(monkeypatch):
+    monkeypatch.setenv(cluster.WORKERS_VARIABLE, "1")
+    with cluster.client(cluster.LOCAL) as client:
+        assert len(client.scheduler_info()["workers"]) == 1
+    for wrong in ("0", "two"):
+        monkeypatch.setenv(cluster.WORKERS_VARIABLE, wrong)
+        refused = pytest.raises(ProjectError, match=f"DASK_LOCAL_WORKERS='{wrong}': give a number")
+        with refused, cluster.client(cluster.LOCAL):
+            pass
+
+
 def test_tune_runs_its_trials_on_the_cluster_and_trains_the_best(project, scheduler):
     settings = read_params("params.yaml").override(
         {"tune.method": "grid", "tune.folds": 2, "tune.space": {"max_depth": [2, 8]}}

@@ -18,7 +18,22 @@ log = logging.getLogger(__name__)
 
 LOCAL = "local"
 ADDRESS_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+WORKERS_VARIABLE = "DASK_LOCAL_WORKERS"
 CONNECT_SECONDS = 10
+
+
+def local_workers() -> int:
+    """How many worker processes "local" starts: DASK_LOCAL_WORKERS, else one per core."""
+    text = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if not text:
+        return max(1, os.cpu_count() or 1)
+    try:
+        workers = int(text)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise ProjectError(f"{WORKERS_VARIABLE}={text!r}: give a number of workers, 1 or more")
+    return workers
 
 
 def scheduler_address(scheduler: str | None) -> str | None:
@@ -31,15 +46,15 @@ def scheduler_address(scheduler: str | None) -> str | None:
 def client(scheduler: str) -> Iterator[Any]:
     """A `distributed.Client` on the scheduler at `scheduler`, or on a local cluster.
 
-    "local" starts one worker process per core (one thread each: the models use the cores
-    through their own processes) and stops them afterwards. An address that does not answer
-    within ten seconds is one error line, not a hang.
+    "local" starts one worker process per core, or DASK_LOCAL_WORKERS of them (one thread
+    each: the models use the cores through their own processes), and stops them afterwards.
+    An address that does not answer within ten seconds is one error line, not a hang.
     """
     from distributed import Client, LocalCluster
 
     _quiet_library()
     if scheduler == LOCAL:
-        workers = max(1, os.cpu_count() or 1)
+        workers = local_workers()
         with (
             LocalCluster(
                 n_workers=workers,

@@ -1,0 +1,84 @@
+"""benchmarks/scale_out.py runs end to end at a tiny size and reports every scenario.
+
+No time is asserted: the targets are the benchmark's own verdicts (docs/performance.md).
+This keeps it runnable as the template changes, checks that every scenario, growth row and
+target is reported with figures that hang together, and that `--write-docs` touches only
+its own block.
+"""
+
+from __future__ import annotations
+
+import re
+
+from berth_tools import ROOT
+from support.commands import python, run
+
+SCRIPT = ROOT / "benchmarks" / "scale_out.py"
+BEGIN, END = "<!-- scale-out:begin -->", "<!-- scale-out:end -->"
+NUMBER = r"[\d,.]+"
+PREDICT = re.compile(
+    rf"^\| (?P<rows>[\d,]+) \| (?P<name>[^|]+?) \| (?P<seconds>{NUMBER}) \| (?P<rate>{NUMBER}) "
+    rf"\| (?P<ratio>{NUMBER})x \| (?P<client>\d+) \| (?P<workers>[\d, ]+|-) \| (?P<limit>\d+|-) \|$",
+    re.M,
+)
+TUNE = re.compile(
+    rf"^\| (?P<name>tune, \d workers?) \| (?P<rows>[\d,]+) \| (?P<seconds>{NUMBER}) "
+    r"\| (?P<search>\d+|-) \| (?P<client>\d+) \| (?P<workers>[\d, ]+|-) \| (?P<limit>\d+) \|$",
+    re.M,
+)
+SCENARIOS = {
+    "floor: score in one process, no I/O",
+    "predict, one process",
+    "predict --scheduler local, 2 workers",
+}
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def test_the_scale_out_benchmark_reports_every_scenario_and_writes_its_block(tmp_path):
+    page = tmp_path / "performance.md"
+    original = (ROOT / "docs" / "performance.md").read_text()
+    page.write_text(original)
+
+    result = run(
+        python(
+            SCRIPT, "--rows", "20000", "--partitions", "4", "--train-rows", "2000",
+            "--tune-rows", "2000", "--tune-budget", "2", "--tune-folds", "2",
+            "--write-docs", "--docs", page,
+        ),
+        cwd=ROOT,
+        timeout=1800,
+    )  # fmt: skip
+
+    out = result.stdout
+    rows = [match.groupdict() for match in PREDICT.finditer(out)]
+    assert {(row["rows"], row["name"]) for row in rows} == {
+        ("20,000", name) for name in SCENARIOS
+    }, out
+    for row in rows:
+        assert number(row["rate"]) > 0 and number(row["client"]) > 0, row
+        if row["name"].startswith("floor"):
+            assert row["ratio"] == "1.00", row
+        cluster = row["name"].endswith("2 workers")
+        assert (len(row["workers"].split(",")) == 2) if cluster else row["workers"] == "-", row
+        assert (row["limit"] != "-") == cluster, row
+    assert "time x (rows x" not in out  # the growth table needs two sizes
+    tuned = {match["name"]: match for match in TUNE.finditer(out)}
+    assert set(tuned) == {"tune, 1 worker", "tune, 2 workers"}, out
+    assert len(tuned["tune, 2 workers"]["workers"].split(",")) == 2
+    targets = [
+        "20,000 rows: 2 workers >= 1.7x one process",
+        "client peak RSS < 1 GB",
+        "workers within their memory limits",
+        "tune: 2 workers >= 1.7x faster than 1",
+    ]
+    for target in targets:
+        assert re.search(rf"^\| {re.escape(target)}.*\| (met|MISSED) \|$", out, re.M), target
+
+    assert [path.name for path in tmp_path.iterdir()] == ["performance.md"]  # no draft left
+    written = page.read_text()
+    assert written.partition(BEGIN)[0] == original.partition(BEGIN)[0]
+    assert written.partition(END)[2] == original.partition(END)[2]
+    assert out.strip() in written
