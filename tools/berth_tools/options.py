@@ -23,6 +23,7 @@ a fast test proves the two agree for every combination.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,10 +181,13 @@ def absent_text(answers: dict[str, Any]) -> set[str]:
     return {text for entry in adds(answers) for text in entry.absent}
 
 
-def template_paths(root: Path = ROOT) -> list[str]:
-    """Every file of the template, as its path under template/ (Jinja in names included)."""
+@functools.cache
+def template_paths(root: Path = ROOT) -> tuple[str, ...]:
+    """Every file of the template, as its path under template/ (Jinja in names included).
+
+    Read once per process: the template does not change while a command or test runs."""
     base = root / "template"
-    return sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_file())
+    return tuple(sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_file()))
 
 
 def is_conditional(template_path: str) -> bool:
@@ -191,18 +195,19 @@ def is_conditional(template_path: str) -> bool:
     return "{%" in template_path
 
 
-def unconditional_files(package_name: str, root: Path = ROOT) -> set[str]:
+@functools.cache
+def unconditional_files(package_name: str, root: Path = ROOT) -> frozenset[str]:
     """The rendered paths of the files every project has."""
     context = {
         "package_name": package_name,
         "_copier_conf": {"answers_file": ".copier-answers.yml"},
     }
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    return {
+    return frozenset(
         environment.from_string(path).render(context).removesuffix(".jinja")
         for path in template_paths(root)
         if not is_conditional(path)
-    }
+    )
 
 
 def expected_files(answers: dict[str, Any], package_name: str, root: Path = ROOT) -> set[str]:
