@@ -22,9 +22,13 @@ if [ -z "${MLFLOW_BACKEND_STORE_URI:-}" ]; then
     export MLFLOW_BACKEND_STORE_URI
 fi
 
+# uvicorn restarts a worker that does not answer its supervisor's ping within
+# MLFLOW_WORKER_PING_TIMEOUT seconds (uvicorn's default, 5, kills busy workers on a loaded
+# machine in the middle of a request).
 exec mlflow server \
     --host 0.0.0.0 \
     --port 5000 \
+    --uvicorn-opts "--timeout-worker-healthcheck ${MLFLOW_WORKER_PING_TIMEOUT:-60}" \
     --serve-artifacts \
     --artifacts-destination "${MLFLOW_ARTIFACTS_DESTINATION:-/mlflow/artifacts}" \
     "$@"

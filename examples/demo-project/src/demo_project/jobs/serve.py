@@ -76,6 +76,9 @@ def serve(
         log_config=None,  # the project's logging configuration stays in charge
         access_log=log.isEnabledFor(logging.DEBUG),  # one line per request: --log-level DEBUG
         timeout_graceful_shutdown=timeout,
+        # A worker is restarted only when silent for longer than a request may take
+        # (uvicorn's 5 s would kill workers busy on a loaded machine).
+        timeout_worker_healthcheck=timeout,
     )
     log.info("Listening on http://%s:%d with %d worker(s)", host, port, workers)
     # Worker processes even for one: they start after share_cores, so the model's thread
