@@ -55,7 +55,7 @@ def connect() -> MlflowClient:
         )
     mlflow.set_tracking_uri(uri)
     try:
-        with _quick_requests():
+        with _one_attempt():
             mlflow.set_experiment(EXPERIMENT_NAME)
     except MlflowException as error:
         raise ProjectError(
@@ -65,11 +65,16 @@ def connect() -> MlflowClient:
 
 
 @contextmanager
-def _quick_requests() -> Iterator[None]:
-    """One attempt with a short timeout: a wrong server address fails in seconds, not minutes."""
+def _one_attempt() -> Iterator[None]:
+    """One attempt, no retries: a wrong address (refused, unknown host) fails at once.
+
+    A server that answers slowly gets a minute (its first request on a loaded machine can
+    take tens of seconds), or MLFLOW_HTTP_REQUEST_TIMEOUT when you set it.
+    """
     names = ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_TIMEOUT")
     saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({names[0]: "0", names[1]: "10"})
+    os.environ[names[0]] = "0"
+    os.environ.setdefault(names[1], "60")
     try:
         yield
     finally:
