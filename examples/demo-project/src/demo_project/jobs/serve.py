@@ -60,7 +60,11 @@ def serve(
     from uvicorn.supervisors import Multiprocess
 
     listener = listening_socket(host, port)
-    path, version = fetch_model(model or tracking.champion_uri())
+    try:
+        path, version = fetch_model(model or tracking.champion_uri())
+    except BaseException:
+        listener.close()  # no champion, store unreachable: the port is free again
+        raise
     os.environ[MODEL_PATH_VARIABLE] = str(path)
     os.environ[MODEL_VERSION_VARIABLE] = version or ""
     # MLflow's own request time limit (its app answers 504 past it).
