@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from ..core.columns import plan_columns
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from ..core.columns import ColumnPlan, plan_columns
 from ..core.metrics import compute_metrics
 from ..core.model import Split, build_pipeline, fit
 from ..core.promotion import against_baseline, baseline_model
@@ -57,20 +60,9 @@ def train(
         split, task = load_and_split(settings)
         inputs = [settings.data.path] if settings.data.path else []
     steps.start("fitting the model")
-    data = settings.data
-    plan = plan_columns(
-        split.x_train, drop=data.drop, ids=data.id, max_categories=data.max_categories
-    )
+    plan, pipeline = planned_pipeline(settings, split.x_train, task)
     for decision in plan.decisions:
         log.info("%s", decision)
-    pipeline = build_pipeline(
-        task,
-        settings.model.estimator,
-        settings.model.params,
-        settings.split.seed,
-        plan,
-        data.max_categories,
-    )
     fit(pipeline, split.x_train, split.y_train)
     sample = split.x_train.sample(
         min(len(split.x_train), TRAIN_METRICS_ROWS), random_state=settings.split.seed
@@ -120,6 +112,23 @@ def train(
         tracking.CHALLENGER_ALIAS,
     )
     return record
+
+
+def planned_pipeline(
+    settings: Settings, x_train: pd.DataFrame, task: str
+) -> tuple[ColumnPlan, Pipeline]:
+    """The column plan of the training rows and the unfitted pipeline `settings` describe."""
+    data = settings.data
+    plan = plan_columns(x_train, drop=data.drop, ids=data.id, max_categories=data.max_categories)
+    pipeline = build_pipeline(
+        task,
+        settings.model.estimator,
+        settings.model.params,
+        settings.split.seed,
+        plan,
+        data.max_categories,
+    )
+    return plan, pipeline
 
 
 def _check_baseline(task: str, pipeline, split: Split) -> dict[str, float]:

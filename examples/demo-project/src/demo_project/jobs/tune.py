@@ -6,8 +6,6 @@ import logging
 from contextlib import ExitStack
 from dataclasses import asdict
 
-from ..core.columns import plan_columns
-from ..core.model import build_pipeline
 from ..core.tuning import build_search, scorer_name, trial_count, trials
 from ..errors import ProjectError
 from ..io import cluster, provenance, tracking
@@ -15,7 +13,7 @@ from ..records import TuneRecord
 from ..settings import Settings
 from .prepare import load_and_split
 from .progress import Progress, Steps
-from .train import train
+from .train import planned_pipeline, train
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +38,7 @@ def tune(
     tracking.connect()
     steps.start("loading data")
     split, task = load_and_split(settings)
-    data = settings.data
-    plan = plan_columns(
-        split.x_train, drop=data.drop, ids=data.id, max_categories=data.max_categories
-    )
-    pipeline = build_pipeline(
-        task,
-        settings.model.estimator,
-        settings.model.params,
-        settings.split.seed,
-        plan,
-        data.max_categories,
-    )
+    _, pipeline = planned_pipeline(settings, split.x_train, task)
     search = build_search(pipeline, task, settings.split.seed, **asdict(settings.tune))
     metric = scorer_name(task, settings.tune.metric)
     count = trial_count(settings.tune.method, settings.tune.budget, settings.tune.space)
