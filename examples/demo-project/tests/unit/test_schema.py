@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from demo_project.core.columns import plan_columns
-from demo_project.core.schema import check_against_schema, input_columns
+from demo_project.core.schema import check_against_schema, input_columns, require_schema
 from demo_project.errors import ProjectError
 
 SCHEMA = [
@@ -30,6 +30,14 @@ def test_missing_and_mistyped_columns_are_named_in_one_line():
     assert "missing column 'height'" in message
     assert "column 'city' should be string" in message
     assert "\n" not in message
+
+
+def test_the_check_alone_names_the_same_mismatches_and_converts_nothing():
+    with pytest.raises(ProjectError, match="missing column 'height'.*'city' should be string"):
+        require_schema(pd.DataFrame({"city": [3.5]}), SCHEMA)
+    frame = pd.DataFrame({"height": [170], "city": ["Oslo"]})
+    assert require_schema(frame, SCHEMA) is None
+    assert frame["height"].dtype == "int64"  # the caller's frame is left as it was
 
 
 def test_compatible_columns_come_back_in_the_schema_types():

@@ -83,13 +83,11 @@ def _converted(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFram
     return frame.assign(**columns)
 
 
-def check_against_schema(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame:
-    """Return the schema's columns of `frame` in the schema's types, or raise ProjectError.
+def schema_problems(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> list[str]:
+    """What keeps `frame` from matching `schema`, one phrase per column (empty: it matches).
 
     `schema` is a list of {"name", "type", "required"} entries, as in an MLflow signature.
-    Extra columns (an id, the target) are ignored. The error names every mismatch. MLflow
-    refuses a column of another type before the model sees it, even integers for a double
-    column, so compatible columns come back converted.
+    Extra columns (an id, the target) are ignored. Nothing is converted: a check only.
     """
     problems = []
     for spec in schema:
@@ -98,14 +96,30 @@ def check_against_schema(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> p
             if spec.get("required", True):
                 problems.append(f"missing column {name!r}")
             continue
-        if expected == "long" and frame[name].isna().any():
+        column = frame[name]
+        if expected == "long" and column.isna().any():
             problems.append(
                 f"column {name!r} has missing values (the model requires whole numbers)"
             )
-        elif not _compatible(expected, frame[name]):
-            problems.append(f"column {name!r} should be {expected}, got {frame[name].dtype}")
+        elif not _compatible(expected, column):
+            problems.append(f"column {name!r} should be {expected}, got {column.dtype}")
+    return problems
+
+
+def require_schema(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> None:
+    """Raise ProjectError naming every mismatch between `frame` and `schema`."""
+    problems = schema_problems(frame, schema)
     if problems:
         raise ProjectError("input does not match the model's signature: " + "; ".join(problems))
+
+
+def check_against_schema(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame:
+    """Return the schema's columns of `frame` in the schema's types, or raise ProjectError.
+
+    MLflow refuses a column of another type before the model sees it, even integers for a
+    double column, so compatible columns come back converted (see `require_schema`).
+    """
+    require_schema(frame, schema)
     frame = _converted(frame, schema)
     present = [spec["name"] for spec in schema if spec["name"] in frame.columns]
     return frame[present]

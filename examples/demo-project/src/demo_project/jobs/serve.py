@@ -19,7 +19,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from ..core.schema import check_against_schema
+from ..core.schema import require_schema
 from ..errors import ProjectError
 from ..io import tracking
 from ..io.strict_requests import MAX_BODY_BYTES, StrictRequests
@@ -157,6 +157,7 @@ def build_app(model_path: str | Path, *, version: str | None = None, limit: int 
     model = tracking.load_model(model_path)
     schema = tracking.input_schema(model)
     app = scoring_server.init(model)
-    check = functools.partial(check_against_schema, schema=schema)
+    # Only the check: MLflow's handler reads the request again and converts it itself.
+    check = functools.partial(require_schema, schema=schema)
     app.add_middleware(StrictRequests, check=check, limit=limit, version=version)
     return app
