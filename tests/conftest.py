@@ -20,6 +20,10 @@ from support.rendering import render
 TESTS = Path(__file__).resolve().parent
 TIERS = ("fast", "project", "update", "docker")
 COMBINATIONS = combinations()
+# The Docker tier's run of the generated workflows: ci.yml's `test` job runs the generated
+# test suite of the default answers, as the project tier does.
+WORKFLOWS = "tests/docker/test_workflows.py::test_every_ci_job_passes[defaults]"
+WORKFLOWS_SELECTED = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -30,6 +34,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if tier not in TIERS:
             raise pytest.UsageError(f"{item.nodeid}: tests live in a tier folder {TIERS}")
         item.add_marker(tier)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Remember whether this session runs the generated workflows (after -k and -m)."""
+    selected = any(item.nodeid == WORKFLOWS for item in session.items)
+    session.config.stash[WORKFLOWS_SELECTED] = selected
+
+
+@pytest.fixture(scope="session")
+def workflows_run_default_suite(request) -> bool:
+    """True when this session's Docker tier runs ci.yml's `test` job for the default answers
+    (selected, and an engine to run it on, or CI=true, where the Docker tier may not skip):
+    that job runs the generated test suite the project tier would otherwise run again."""
+    if not request.config.stash.get(WORKFLOWS_SELECTED, False):
+        return False
+    return docker.IN_CI or docker.engine_available()
 
 
 @pytest.hookimpl(optionalhook=True)
