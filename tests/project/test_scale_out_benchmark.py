@@ -65,8 +65,8 @@ def test_the_scale_out_benchmark_reports_every_scenario_and_writes_its_block(tmp
 
     result = run(
         python(
-            SCRIPT, "--rows", "20000", "--partitions", "4", "--train-rows", "2000",
-            "--tune-rows", "2000", "--tune-budget", "2", "--tune-folds", "2",
+            SCRIPT, "--rows", "10000", "--partitions", "2", "--train-rows", "1000",
+            "--tune-rows", "1000", "--tune-budget", "2", "--tune-folds", "2",
             "--write-docs", "--docs", page,
         ),
         cwd=ROOT,
@@ -77,7 +77,7 @@ def test_the_scale_out_benchmark_reports_every_scenario_and_writes_its_block(tmp
     out = result.stdout
     rows = [match.groupdict() for match in PREDICT.finditer(out)]
     assert {(row["rows"], row["name"]) for row in rows} == {
-        ("20,000", name) for name in SCENARIOS
+        ("10,000", name) for name in SCENARIOS
     }, out
     for row in rows:
         assert number(row["rate"]) > 0 and number(row["client"]) > 0, row
@@ -94,8 +94,8 @@ def test_the_scale_out_benchmark_reports_every_scenario_and_writes_its_block(tmp
     assert len(tuned[two]["workers"].split(",")) == 2
     assert tuned[two]["ran"] == "workers", out  # two slots: joblib sends the trials there
     targets = [
-        "20,000 rows: 2 workers (running cluster) >= 1.7x one process as shipped",
-        "20,000 rows: 2 workers (running cluster) >= 1.7x per-core comparison",
+        "10,000 rows: 2 workers (running cluster) >= 1.7x one process as shipped",
+        "10,000 rows: 2 workers (running cluster) >= 1.7x per-core comparison",
         "client peak RSS < 1 GB",
         "workers within their memory limits, local cluster",
         "workers within their memory limits, running clusters",
@@ -103,7 +103,7 @@ def test_the_scale_out_benchmark_reports_every_scenario_and_writes_its_block(tmp
     ]
     for target in targets:
         assert re.search(rf"^\| {re.escape(target)}.*\| (met|MISSED) \|$", out, re.M), target
-    startup = re.search(r"^\| 20,000 rows: start-up inside `--scheduler local`.*\| (-?[\d.]+) s "
+    startup = re.search(r"^\| 10,000 rows: start-up inside `--scheduler local`.*\| (-?[\d.]+) s "
                         r"\| no target \|$", out, re.M)  # fmt: skip
     assert startup, out
     assert "compose" not in out
