@@ -2,7 +2,7 @@
 
 Usage:  uv run python benchmarks/scale_out.py [--project DIR] [--rows N ...] [--partitions P]
             [--train-rows N] [--tune-rows N] [--tune-budget N] [--tune-folds N]
-            [--write-docs [--docs PAGE]]
+            [--compose] [--write-docs [--docs PAGE]]
 
 Renders a project from the working tree with the defaults and installs it, or uses the
 generated project given with --project (its own .venv). With the project's Python it trains
@@ -12,15 +12,20 @@ partition at a time, and measures, each in fresh processes:
 
 1. the floor: the project's `score` (the model's signature check and pipeline) on each
    partition in one process, partitions read before the clock starts, summed;
-2. `predict --input FOLDER --output OUT` in one process (no scheduler);
-3. the same with `--scheduler local`, a local cluster of 2 worker processes
-   (DASK_LOCAL_WORKERS=2).
+2. `predict --input FOLDER --output OUT` in one process (no scheduler), as shipped;
+3. the same on one core (OMP_NUM_THREADS=1 and the like, as Dask's nanny sets in workers);
+4. the same with `--scheduler local`, a local cluster of 2 worker processes
+   (DASK_LOCAL_WORKERS=2), started and stopped inside the timed command;
+5. the same with `--scheduler ADDRESS` on a running cluster (`dask scheduler` and
+   `dask worker --nworkers 2 --nthreads 1` processes, started and warmed before the clock);
+6. with --compose, on the compose `dask` profile's scheduler and 2 workers (Docker).
 
-Then `tune --scheduler local` with 1 and with 2 workers on a training table of --tune-rows.
-Each command runs under scale_probe.py, which samples its process tree every 0.2 s: wall
-time, the client's peak RSS and each worker's. Commands run without PYTHONDONTWRITEBYTECODE
-(users have bytecode caches). It prints the figures and the targets of issue 15, asserts
-nothing; `--write-docs` replaces the scale-out block of docs/performance.md.
+Then `tune --scheduler ADDRESS` on running clusters of 1 and of 2 workers on a training
+table of --tune-rows. Each command runs under scale_probe.py, which samples its process tree
+(and a running cluster's) every 0.2 s: wall time, the client's peak RSS and each worker's.
+Commands run without PYTHONDONTWRITEBYTECODE (users have bytecode caches). It prints the
+figures and the targets of issue 15, asserts nothing; `--write-docs` replaces the scale-out
+block of docs/performance.md.
 """
 
 from __future__ import annotations
