@@ -71,6 +71,7 @@ RUNNING = f"predict on a running cluster, {WORKERS} workers"
 COMPOSE = f"predict on the compose cluster, {WORKERS} workers"
 ONE_THREAD = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
 STOP_SECONDS = 60
+MB = 2**20
 DOCKER_LOCK = Path("/tmp/berth-docker.lock")  # shared with the Docker test tier
 CONTAINER_UID = 1000  # the compose workers' user (HOST_UID)
 COMPOSE_SCHEDULER = "tcp://scheduler:8786"
@@ -108,6 +109,7 @@ class Bench:
         self.env["MLFLOW_TRACKING_URI"] = f"sqlite:///{work / 'mlflow.db'}"
         self.params = work / "params.yaml"
         self.model = work / "models" / "model"
+        self.limits: dict[int, int] = {}  # workers: each one's memory limit in bytes
 
     def cli(self, *args: str, params: Path | None = None) -> list[str]:
         package = self.project.package
@@ -139,9 +141,14 @@ class Bench:
         self.table(rows, data)
         self.sampled("train", self.cli("train", "--data", str(data), "--target", "churned"))
 
-    def limit(self, workers: int) -> float:
-        """The memory limit, in MB, of each worker of a local cluster of `workers`."""
-        return self.probe("limit", str(workers))["worker_limit_mb"]
+    def limit(self, workers: int) -> int:
+        """The memory limit, in bytes, of each worker of a local cluster of `workers`.
+
+        Dask's "auto" share; the running clusters' workers are given the same.
+        """
+        if workers not in self.limits:
+            self.limits[workers] = self.probe("limit", str(workers))["worker_limit_bytes"]
+        return self.limits[workers]
 
     @contextmanager
     def cluster(self, workers: int) -> Iterator[tuple[str, int]]:
@@ -155,7 +162,7 @@ class Bench:
         address_file = folder / "scheduler.json"
         dask = str(Path(self.python).parent / "dask")
         local = ["--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0"]
-        share = self.probe("limit", str(workers))["worker_limit_bytes"]
+        share = self.limit(workers)
         worker = ["--nworkers", str(workers), "--nthreads", "1", "--memory-limit", str(share)]
         commands = [
             [dask, "scheduler", *local, "--port", "0", "--scheduler-file", str(address_file)],
@@ -225,7 +232,7 @@ class Bench:
             seconds=figures["seconds"],
             client_mb=figures["client_mb"],
             workers_mb=figures["workers_mb"],
-            limit_mb=self.limit(WORKERS) if figures["workers_mb"] else None,
+            limit_mb=self.limit(WORKERS) / MB if figures["workers_mb"] else None,
         )
 
     def local(self, workers: int) -> dict:
@@ -252,7 +259,7 @@ class Bench:
                     seconds=figures["seconds"],
                     client_mb=figures["client_mb"],
                     workers_mb=figures["workers_mb"],
-                    limit_mb=self.limit(workers),
+                    limit_mb=self.limit(workers) / MB,
                     search_seconds=search_seconds(figures["log"]),
                     worker_cpu_seconds=figures["watched_cpu_seconds"],
                 )
@@ -315,7 +322,7 @@ class Compose:
                 if len(self.workers) != WORKERS:
                     sys.exit(f"--compose: {len(self.workers)} workers up of {WORKERS}")
                 limits = json.loads(self.docker("inspect", *self.workers).stdout)
-                self.limit_mb = min(c["HostConfig"]["Memory"] for c in limits) / 2**20
+                self.limit_mb = min(c["HostConfig"]["Memory"] for c in limits) / MB
                 self.warm()
                 yield self
             finally:
@@ -450,7 +457,7 @@ def container_mb(container: str) -> float | None:
             except (OSError, ValueError):
                 continue
             inactive = int(stat.get("inactive_file", stat.get("total_inactive_file", 0)))
-            return max(0, used - inactive) / 2**20
+            return max(0, used - inactive) / MB
     out = subprocess.run(
         ["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", container],
         capture_output=True, text=True,
