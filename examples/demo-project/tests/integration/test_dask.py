@@ -121,10 +121,12 @@ def test_an_unreachable_scheduler_is_one_line(table, monkeypatch):
     assert not (table / "out").exists()
 
 
-def test_dask_local_workers_sets_the_size_of_the_local_cluster(monkeypatch):
+def test_dask_local_workers_sets_the_size_of_the_local_cluster(monkeypatch, caplog):
     monkeypatch.setenv(cluster.WORKERS_VARIABLE, "1")
-    with cluster.client(cluster.LOCAL) as client:
+    with cluster.joblib_on(cluster.LOCAL) as client:
         assert len(client.scheduler_info()["workers"]) == 1
+    # joblib runs the work of a one-thread cluster in this process: the user is told.
+    assert "joblib runs the trials in this process" in caplog.text
     for wrong in ("0", "two"):
         monkeypatch.setenv(cluster.WORKERS_VARIABLE, wrong)
         refused = pytest.raises(ProjectError, match=f"DASK_LOCAL_WORKERS='{wrong}': give a number")

@@ -82,12 +82,23 @@ def client(scheduler: str) -> Iterator[Any]:
 
 
 @contextmanager
-def joblib_on(scheduler: str) -> Iterator[None]:
-    """Run joblib's parallel work (scikit-learn's searches) on the Dask cluster."""
+def joblib_on(scheduler: str) -> Iterator[Any]:
+    """Run joblib's parallel work (scikit-learn's searches) on the Dask cluster; its client.
+
+    joblib counts the cluster's threads: with one in all, it runs the work in this process,
+    one task after the other, which a warning says.
+    """
     import joblib
 
-    with client(scheduler), joblib.parallel_config(backend="dask"):
-        yield
+    with client(scheduler) as connected, joblib.parallel_config(backend="dask"):
+        threads = sum(connected.ncores().values())
+        if threads < 2:
+            log.warning(
+                "The Dask cluster has %d worker thread: joblib runs the trials in this "
+                "process, one after the other (start more workers to spread them)",
+                threads,
+            )
+        yield connected
 
 
 def _quiet_library() -> None:
