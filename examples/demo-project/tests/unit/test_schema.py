@@ -2,7 +2,8 @@ import pandas as pd
 import pytest
 
 from demo_project.core.columns import plan_columns
-from demo_project.core.schema import check_against_schema, input_columns, require_schema
+from demo_project.core import schema
+from demo_project.core.schema import check_against_schema, input_columns
 from demo_project.errors import ProjectError
 
 SCHEMA = [
@@ -34,9 +35,9 @@ def test_missing_and_mistyped_columns_are_named_in_one_line():
 
 def test_the_check_alone_names_the_same_mismatches_and_converts_nothing():
     with pytest.raises(ProjectError, match="missing column 'height'.*'city' should be string"):
-        require_schema(pd.DataFrame({"city": [3.5]}), SCHEMA)
+        schema.require_schema(pd.DataFrame({"city": [3.5]}), SCHEMA)
     frame = pd.DataFrame({"height": [170], "city": ["Oslo"]})
-    assert require_schema(frame, SCHEMA) is None
+    assert schema.require_schema(frame, SCHEMA) is None
     assert frame["height"].dtype == "int64"  # the caller's frame is left as it was
 
 
@@ -71,10 +72,10 @@ def test_whole_numbers_are_long_and_required_only_where_the_data_says():
 
 
 def test_a_gap_in_a_column_the_model_requires_is_named():
-    schema = [{"name": "visits", "type": "long", "required": True}]
+    whole = [{"name": "visits", "type": "long", "required": True}]
     with pytest.raises(ProjectError, match="column 'visits' has missing values"):
-        check_against_schema(pd.DataFrame({"visits": [1.0, None]}), schema)
-    checked = check_against_schema(pd.DataFrame({"visits": [1.0, 2.0]}), schema)
+        check_against_schema(pd.DataFrame({"visits": [1.0, None]}), whole)
+    checked = check_against_schema(pd.DataFrame({"visits": [1.0, 2.0]}), whole)
     assert checked["visits"].dtype == "int64"
 
 
