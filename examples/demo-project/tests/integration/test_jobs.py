@@ -202,6 +202,24 @@ def test_a_broken_or_interrupted_train_leaves_the_last_run_intact(
     assert jobs.evaluate(settings).run_id == first.run_id  # still evaluates its own model
 
 
+def test_sigterm_in_a_store_write_waits_for_it_and_ends_the_run_killed(settings, monkeypatch):
+    write = mlflow.log_params
+
+    def interrupted_write(params):
+        os.kill(os.getpid(), signal.SIGTERM)  # `docker stop` in the middle of the write
+        return write(params)
+
+    monkeypatch.setattr(mlflow, "log_params", interrupted_write)
+    with pytest.raises(tracking.Terminated):
+        jobs.train(settings)
+    client = MlflowClient()
+    [run] = client.search_runs(
+        [client.get_experiment_by_name(tracking.EXPERIMENT_NAME).experiment_id]
+    )
+    assert run.info.status == "KILLED"
+    assert run.data.params  # the write finished before the interruption took effect
+
+
 def test_a_tracking_store_that_does_not_answer_fails_before_the_fit(settings, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")  # nothing listens there
     started = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import io
 import logging
@@ -102,8 +103,53 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (`docker stop`, `kill`) during a run: handled like Ctrl+C."""
 
 
-def _terminate(signum, frame):
-    raise Terminated()
+class _Interruptions:
+    """Ctrl+C and SIGTERM during a run: raised at once, except inside a call to the store.
+
+    An exception raised in the middle of a store write can leave its transaction open and
+    the store locked (SQLite), so the run could not be marked KILLED: inside `held()`, the
+    interruption waits until the call returns.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending: int | None = None
+
+    def handle(self, signum, frame) -> None:
+        if self.depth:
+            self.pending = signum
+            return
+        raise _interruption(signum)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            if not self.depth and self.pending is not None:
+                signum, self.pending = self.pending, None
+                raise _interruption(signum)
+
+
+_INTERRUPTIONS = _Interruptions()
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _interruption(signum: int) -> KeyboardInterrupt:
+    return Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _uninterrupted(function):
+    """A store call that Ctrl+C or SIGTERM never cuts in the middle (see _Interruptions)."""
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        with _INTERRUPTIONS.held():
+            return function(*args, **kwargs)
+
+    return call
 
 
 @contextmanager
@@ -116,26 +162,33 @@ def run(
     never RUNNING. A resumed run (evaluate adds to the training run) keeps FINISHED whatever
     happens to the evaluation: the model it holds is still complete.
     """
-    previous = None
+    previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _terminate)
-    active = mlflow.start_run(run_id=run_id, run_name=name, tags=tags)
+        previous = {signum: signal.signal(signum, _INTERRUPTIONS.handle) for signum in _SIGNALS}
     try:
+        with _INTERRUPTIONS.held():
+            active = mlflow.start_run(run_id=run_id, run_name=name, tags=tags)
         with redirect_stderr(_DebugLog()):
             yield active
     except KeyboardInterrupt:
-        mlflow.end_run("FINISHED" if run_id else "KILLED")
+        _end_run("FINISHED" if run_id else "KILLED")
         raise
     except BaseException:
-        mlflow.end_run("FINISHED" if run_id else "FAILED")
+        _end_run("FINISHED" if run_id else "FAILED")
         raise
     else:
-        mlflow.end_run("FINISHED")
+        _end_run("FINISHED")
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
+@_uninterrupted
+def _end_run(status: str) -> None:
+    mlflow.end_run(status)
+
+
+@_uninterrupted
 def log_trial(name: str, params: dict[str, Any], metrics: dict[str, float]) -> None:
     """One trial of a search, as a run nested under the active run."""
     with redirect_stderr(_DebugLog()), mlflow.start_run(run_name=name, nested=True):
@@ -143,22 +196,27 @@ def log_trial(name: str, params: dict[str, Any], metrics: dict[str, float]) -> N
         log_metrics(metrics)
 
 
+@_uninterrupted
 def set_tags(tags: dict[str, str]) -> None:
     mlflow.set_tags(tags)
 
 
+@_uninterrupted
 def log_params(params: dict[str, Any]) -> None:
     mlflow.log_params({key: "null" if value is None else value for key, value in params.items()})
 
 
+@_uninterrupted
 def log_metrics(metrics: dict[str, float]) -> None:
     mlflow.log_metrics(metrics)
 
 
+@_uninterrupted
 def log_text(text: str, name: str) -> None:
     mlflow.log_text(text, name)
 
 
+@_uninterrupted
 def log_artifact(path: Path, folder: str | None = None) -> None:
     mlflow.log_artifact(str(path), artifact_path=folder)
 
@@ -222,6 +280,7 @@ def _model_options(
     }
 
 
+@_uninterrupted
 def log_model(
     pipeline, x_train: pd.DataFrame, columns: list[dict[str, Any]], local_copy: Path
 ) -> tuple[str, int | None]:
@@ -371,6 +430,7 @@ def download_model(uri: str, folder: Path) -> Path:
         raise ProjectError(f"cannot load model {uri}: {message}") from error
 
 
+@_uninterrupted
 def promote(client: MlflowClient, version: int | str) -> None:
     _check_version(client, version)
     client.set_registered_model_alias(REGISTERED_MODEL_NAME, CHAMPION_ALIAS, str(version))
