@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from demo_project.core.columns import plan_columns
 from demo_project.core import schema
+from demo_project.core.columns import plan_columns
 from demo_project.core.schema import check_against_schema, input_columns
 from demo_project.errors import ProjectError
 
