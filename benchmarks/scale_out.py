@@ -155,8 +155,9 @@ class Bench:
         """A running cluster: `dask scheduler` and `dask worker --nworkers N` processes.
 
         Started (and waited for, its workers' imports done) before any clock, on 127.0.0.1,
-        each worker given the memory limit a local cluster of `workers` gets; yields the scheduler's address and the
-        `dask worker` process's id. Stopped afterwards, also on failure: no process is left.
+        each worker given the memory limit a local cluster of `workers` gets; yields the
+        scheduler's address and the `dask worker` process's id. Stopped afterwards, also on
+        failure: no process is left.
         """
         folder = Path(tempfile.mkdtemp(prefix="cluster-", dir=self.work))
         address_file = folder / "scheduler.json"
