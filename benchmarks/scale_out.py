@@ -52,7 +52,7 @@ import yaml
 
 from berth_tools import ROOT
 from support.commands import CommandFailed, run
-from support.docker import engine_available, free_port
+from support.docker import engine_available, free_port, image_exists
 from support.projects import Project
 from support.rendering import render
 from support.stack import BASE_IMAGE, CA_BUNDLE
@@ -398,10 +398,6 @@ class Compose:
             workers_mb=sorted((sampler.peaks.get(i, 0.0) for i in self.workers), reverse=True),
             limit_mb=self.limit_mb,
         )
-
-
-def image_exists(image: str) -> bool:
-    return not subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode
 
 
 class MemorySampler(threading.Thread):

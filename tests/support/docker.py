@@ -31,6 +31,13 @@ def engine_available() -> bool:
     return result.returncode == 0 and cli_available()
 
 
+def image_exists(image: str) -> bool:
+    """The engine holds `image` (a name:tag or an id)."""
+    return (
+        subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode == 0
+    )
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1, for a service the test publishes there."""
     with socket.socket() as sock:

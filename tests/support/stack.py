@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from support.commands import run
-from support.docker import engine_available, free_port, skip_without
+from support.docker import engine_available, free_port, image_exists, skip_without
 
 BASE_IMAGE = os.environ.get("BERTH_BASE_IMAGE", "local/python:3.13")
 POSTGRES_IMAGE = os.environ.get("BERTH_POSTGRES_IMAGE", "local/postgres:17")
@@ -50,7 +49,7 @@ def require_engine() -> None:
     if not engine_available():
         skip_without("a running Docker engine")
     for image in (BASE_IMAGE, POSTGRES_IMAGE):
-        if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode:
+        if not image_exists(image):
             skip_without(f"the stand-in image {image}")
 
 
