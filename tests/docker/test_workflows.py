@@ -181,3 +181,15 @@ def test_template_update_pushes_its_branch_and_opens_the_pull_request(outcome):
     assert (pull["headRefName"], pull["baseRefName"], pull["state"]) == (branch, "main", "OPEN")
     assert pull["title"] == f"Update to template version {newest}"
     assert "conflicts" not in pull["body"] and pull["labels"] == []
+
+
+def test_the_run_leaves_no_image_of_the_project_behind(outcome):
+    """Each run's builds would otherwise fill a reused machine's disk (10 GB a CI run)."""
+    project, _, results, _ = outcome
+    assert results["ci.yml", "docker"].passed  # the jobs did build the images
+    slug = yaml.safe_load((project / ".copier-answers.yml").read_text())["project_slug"]
+    listed = run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]).stdout.split()
+    left = [
+        ref for ref in listed if ref.rsplit(":", 1)[0] in (slug, f"{slug}-dev", f"{slug}-mlflow")
+    ]
+    assert left == []

@@ -28,8 +28,10 @@ What stands in for GitHub here (our machines reach no GitHub and no container re
   ~/.cache/berth/act); the uv cache of setup-uv is the shared one of the tests
   (BERTH_UV_CACHE, default ~/.cache/uv).
 
-Images the jobs build stay in the engine (its layer store is their cache); containers,
-compose stacks, the registry and the workspaces are removed (--keep keeps the workspaces).
+Everything a run creates is removed at its end: containers, compose stacks, the registry,
+the images the jobs built (the project's slug and `slug-*`, and the older builds their tags
+moved off) and the workspaces (--keep keeps the workspaces). BuildKit's build cache stays:
+it is what makes the next run's builds fast (.ci/docker-engine.sh caps its size).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -248,9 +251,41 @@ class Runner:
         self.api = work / "api"  # the gh stand-in's record
         self.origin = self.github / OWNER / f"{self.repo}.git"
         self.answers = yaml.safe_load((project / ".copier-answers.yml").read_text()) or {}
+        self.slug = self.answers.get("project_slug") or self.repo
+        self.image_ids: set[str] = set()
+        self.lock = threading.Lock()
         self.branch = git("rev-parse", "--abbrev-ref", "HEAD", cwd=project)
         if self.branch == "HEAD":
             self.branch = "main"
+
+    def project_images(self) -> dict[str, str]:
+        """`repository:tag` -> image id of the images named after the project: compose's
+        `slug-dev`, `slug-mlflow`, the workflows' `slug:dev` and `slug:prod`."""
+        listed = docker("image", "ls", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}", check=False)
+        found = {}
+        for line in listed.stdout.splitlines():
+            image_id, reference = line.split(" ", 1)
+            repository = reference.rsplit(":", 1)[0]
+            if repository == self.slug or repository.startswith(f"{self.slug}-"):
+                found[reference] = image_id
+        return found
+
+    def note_images(self) -> None:
+        """Remember the ids the project's tags point at now: a later job that rebuilds a tag
+        leaves the older image untagged, and only its id finds it at the end."""
+        with self.lock:
+            self.image_ids.update(self.project_images().values())
+
+    def remove_images(self) -> None:
+        """The project's images and the older builds its tags moved off. By tag first (an
+        image another project also tags keeps that tag), then by id without --force: an id
+        still tagged elsewhere or used by a container stays."""
+        self.note_images()
+        references = list(self.project_images())
+        if references:
+            docker("image", "rm", *references, check=False)
+        for image_id in sorted(self.image_ids):
+            docker("image", "rm", image_id, check=False)
 
     def publish(self) -> None:
         """The project's committed history as the repository on the local GitHub."""
@@ -436,6 +471,7 @@ class Runner:
             returncode = self.act(command, log)
             seconds = time.monotonic() - start
         self.remove_containers(workspace)
+        self.note_images()
         text = log.read_text(errors="replace")
         passed = returncode == 0 and "Job succeeded" in text
         result = JobResult(workflow.name, job, passed, seconds, log, steps=steps_of(text))
@@ -565,6 +601,7 @@ def run(
         (work / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
         return results
     finally:
+        runner.remove_images()
         if not keep:
             shutil.rmtree(work / "jobs", ignore_errors=True)
 
