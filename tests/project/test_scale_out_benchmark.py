@@ -36,6 +36,7 @@ SCENARIOS = {
     "predict, one process, one core",
     "predict --scheduler local, 2 workers",
     "predict on a running cluster, 2 workers",
+    "2 one-core predict processes at once, no Dask",
 }
 
 
@@ -106,6 +107,17 @@ def test_the_scale_out_benchmark_reports_every_scenario_and_writes_its_block(tmp
     startup = re.search(r"^\| 10,000 rows: start-up inside `--scheduler local`.*\| (-?[\d.]+) s "
                         r"\| no target \|$", out, re.M)  # fmt: skip
     assert startup, out
+    for figure in (
+        "this machine's ceiling for that target: 2 one-core predict processes at once",
+        "the cluster's own cost: running cluster vs 2 one-core predict processes at once",
+    ):
+        assert re.search(rf"^\| 10,000 rows: {figure}.* \| [\d.]+x \| no target \|$", out, re.M)
+    busy = re.search(
+        r"^\| 10,000 rows: cores one process .* \| ([\d.]+) \| no target \|$", out, re.M
+    )
+    assert busy and 0 < float(busy[1]) <= os.cpu_count() + 0.5, out
+    busy = re.search(r"^\| tune, 1 worker: cores busy .* \| ([\d.]+) \| no target \|$", out, re.M)
+    assert busy and 0 < float(busy[1]) <= os.cpu_count() + 0.5, out
     assert "compose" not in out
 
     assert processes_under(work) == []  # every cluster stopped
