@@ -161,7 +161,8 @@ class Bench:
         """A running cluster: `dask scheduler` and `dask worker --nworkers N` processes.
 
         Started (and waited for, its workers' imports done) before any clock, on 127.0.0.1,
-        each worker given the memory limit a local cluster of `workers` gets; yields the
+        with the project's io/dask.yaml (DASK_CONFIG, as its docs say), each worker given
+        the memory limit a local cluster of `workers` gets; yields the
         scheduler's address and the `dask worker` process's id. Stopped afterwards, also on
         failure: no process is left.
         """
@@ -175,6 +176,9 @@ class Bench:
             [dask, "scheduler", *local, "--port", "0", "--scheduler-file", str(address_file)],
             [dask, "worker", *local, *worker, "--scheduler-file", str(address_file)],
         ]
+        # The workers read the project's Dask settings, as its docs say to start them.
+        settings = self.project.root / "src" / self.project.package / "io" / "dask.yaml"
+        env = self.env | {"DASK_CONFIG": str(settings)}
         started: list[subprocess.Popen] = []
         try:
             for command in commands:
@@ -183,7 +187,7 @@ class Bench:
                         subprocess.Popen(
                             command,
                             cwd=folder,
-                            env=self.env,
+                            env=env,
                             stdout=log,
                             stderr=subprocess.STDOUT,
                             start_new_session=True,  # its own process group: stopped whole

@@ -56,6 +56,19 @@ with Client("SCHEDULER", timeout="60s") as client:
                       "tasks": client.run_on_scheduler(counts)}))
 """.replace("SCHEDULER", SCHEDULER)
 
+WORKER_SETTINGS = f"""
+import json
+from distributed import Client
+
+def read():
+    import os, dask
+    profiling = dask.config.get("distributed.worker.profile.enabled")
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), profiling
+
+with Client("{SCHEDULER}", timeout="30s") as client:
+    print(json.dumps({{"settings": sorted(set(client.run(read).values()))}}))
+"""
+
 
 class DaskStack(SharedStack):
     network = ""
@@ -113,6 +126,8 @@ def test_the_dask_profile_scores_partitions_and_tunes_on_its_workers(stack: Dask
     bindings = scheduler["HostConfig"]["PortBindings"]["8787/tcp"]
     assert {binding["HostIp"] for binding in bindings} == {"127.0.0.1"}
     assert all(not container["HostConfig"]["PortBindings"] for container in workers)
+    # The image's /etc/dask/ holds io/dask.yaml: the workers' processes run with it.
+    assert stack.python(WORKER_SETTINGS) == {"settings": [[None, False]]}
 
     stack.job("train")
     rows = int(stack.python(SPLIT_INTO_PARTS))

@@ -76,6 +76,7 @@ OPTIONS: dict[str, dict[Any, Adds]] = {
         True: Adds(
             files=(
                 "src/{package_name}/io/cluster.py",
+                "src/{package_name}/io/dask.yaml",
                 "src/{package_name}/io/partitions.py",
                 "src/{package_name}/jobs/partitioned.py",
                 "tests/integration/test_dask.py",

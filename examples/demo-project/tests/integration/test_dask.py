@@ -4,6 +4,7 @@ One cluster (a `dask scheduler` process and two `dask worker` processes) serves 
 its workers import the project like any worker of a real cluster does.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,8 @@ from demo_project.io.params import read_params
 
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
-    """A scheduler and two workers, each its own process, started as on any machine.
+    """A scheduler and two workers, each its own process, started as on any machine (with
+    the project's settings, as docs and io/dask.yaml say).
 
     The workers run in another folder than the tests: every path must reach them whole.
     """
@@ -37,9 +39,12 @@ def scheduler(tmp_path_factory):
         )
     ]
     worker = ["--nworkers", "2", "--nthreads", "1", "--memory-limit", "2GiB"]
+    settings = os.environ | {"DASK_CONFIG": str(cluster.SETTINGS)}
     started.append(
         subprocess.Popen(
-            [dask, "worker", *local, *worker, "--scheduler-file", address_file], cwd=folder
+            [dask, "worker", *local, *worker, "--scheduler-file", address_file],
+            cwd=folder,
+            env=settings,
         )
     )
     try:
@@ -132,6 +137,29 @@ def test_dask_local_workers_sets_the_size_of_the_local_cluster(monkeypatch, capl
         refused = pytest.raises(ProjectError, match=f"DASK_LOCAL_WORKERS='{wrong}': give a number")
         with refused, cluster.client(cluster.LOCAL):
             pass
+
+
+def worker_settings(client) -> set[tuple]:
+    """What the workers run with: (MALLOC_TRIM_THRESHOLD_, the profiler on or off)."""
+
+    def read():
+        import dask
+
+        return os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get(
+            "distributed.worker.profile.enabled"
+        )
+
+    return set(client.run(read).values())
+
+
+def test_workers_run_with_the_projects_settings(scheduler, monkeypatch):
+    # io/dask.yaml: glibc's own allocation tuning (Dask would set MALLOC_TRIM_THRESHOLD_) and
+    # no statistical profiler, on a local cluster and on workers started with DASK_CONFIG.
+    monkeypatch.setenv(cluster.WORKERS_VARIABLE, "1")
+    with cluster.client(cluster.LOCAL) as local:
+        assert worker_settings(local) == {(None, False)}
+    with cluster.client(scheduler) as running:
+        assert worker_settings(running) == {(None, False)}
 
 
 def test_tune_runs_its_trials_on_the_cluster_and_trains_the_best(project, scheduler):

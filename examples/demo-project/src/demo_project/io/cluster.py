@@ -10,7 +10,10 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ..errors import ProjectError
 
@@ -20,6 +23,7 @@ LOCAL = "local"
 ADDRESS_VARIABLE = "DASK_SCHEDULER_ADDRESS"
 WORKERS_VARIABLE = "DASK_LOCAL_WORKERS"
 CONNECT_SECONDS = 10
+SETTINGS = Path(__file__).with_name("dask.yaml")  # the workers' settings (the images' too)
 
 
 def local_workers() -> int:
@@ -47,13 +51,17 @@ def client(scheduler: str) -> Iterator[Any]:
     """A `distributed.Client` on the scheduler at `scheduler`, or on a local cluster.
 
     "local" starts one worker process per core, or DASK_LOCAL_WORKERS of them (one thread
-    each: the models use the cores through their own processes), and stops them afterwards.
-    An address that does not answer within ten seconds is one error line, not a hang.
+    each: the models use the cores through their own processes), with the settings of
+    io/dask.yaml, and stops them afterwards. A running cluster's workers keep their own
+    settings (the images read the same file). An address that does not answer within ten seconds is one error line, not a hang.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     _quiet_library()
     if scheduler == LOCAL:
+        # The workers it spawns take this process's configuration.
+        dask.config.update(dask.config.config, yaml.safe_load(SETTINGS.read_text()))
         workers = local_workers()
         with (
             LocalCluster(
