@@ -31,7 +31,7 @@ What stands in for GitHub here (our machines reach no GitHub and no container re
 Everything a run creates is removed at its end: containers, compose stacks, the registry,
 the images the jobs built (the project's slug and `slug-*`, and the older builds their tags
 moved off) and the workspaces (--keep keeps the workspaces). BuildKit's build cache stays:
-it is what makes the next run's builds fast (.ci/docker-engine.sh caps its size).
+it is what makes the next run's builds fast (.ci/docker-engine.sh empties it past a size).
 """
 
 from __future__ import annotations
