@@ -121,6 +121,12 @@ class Bench:
         package = self.project.package
         return [self.python, "-m", package, "--params", str(params or self.params), *args]
 
+    def predict_command(self, source: Path, output: Path) -> list[str]:
+        """`predict` of the parquet folder `source` into the folder `output`, with the model."""
+        return self.cli(
+            "predict", "--input", str(source), "--output", str(output), "--model", str(self.model)
+        )
+
     def probe(self, *args: str, env: dict | None = None) -> dict:
         # -P: imports skip the script's folder (scale_out.py would shadow a package so named)
         command = [self.python, "-P", PROBE, *args]
@@ -209,8 +215,7 @@ class Bench:
         if floor["rows"] != rows:
             sys.exit(f"the floor scored {floor['rows']} rows of {rows}")
         found = [Figures(FLOOR, rows, floor["seconds"], floor["client_mb"])]
-        command = self.cli("predict", "--input", str(folder), "--output", str(output))
-        command += ["--model", str(self.model)]
+        command = self.predict_command(folder, output)
         runs = [
             (SINGLE, command, self.env),
             (ONE_CORE, command, self.env | ONE_THREAD),
@@ -241,10 +246,7 @@ class Bench:
             output = self.work / f"predictions-{rows}-{number}"
             shares.append(share)
             outputs.append(output)
-            commands.append(
-                self.cli("predict", "--input", str(share), "--output", str(output))
-                + ["--model", str(self.model)]
-            )
+            commands.append(self.predict_command(share, output))
         # a shell starts them together and fails when either fails
         script = "".join(f"{shlex.join(one)} & p{n}=$!; " for n, one in enumerate(commands))
         script += "s=0; " + "".join(f"wait $p{n} || s=1; " for n in range(WORKERS)) + "exit $s"
